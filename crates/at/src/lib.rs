@@ -1,0 +1,12 @@
+//! `dongle-at`: the AT protocol spoken by cellular modems, over any byte stream.
+//!
+//! The crate knows nothing about USB or sysfs. It turns bytes into lines, tells
+//! echo, responses, final result codes and unsolicited result codes (URCs) apart
+//! ([`framing`]), runs one command at a time with a timeout over a [`transport`]
+//! ([`session`]), and turns response text into typed values ([`parse`]).
+//!
+//! References: 3GPP TS 27.007 (AT command set for UE), TS 27.005 (SMS),
+//! ITU-T V.250 (basic syntax and result codes), Huawei's AT command interface
+//! specifications for the `^` extensions.
+
+pub mod parse;

@@ -1,0 +1,1 @@
+//! Typed parsers for AT responses (filled in by the parsers work).

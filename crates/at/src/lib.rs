@@ -9,4 +9,21 @@
 //! ITU-T V.250 (basic syntax and result codes), Huawei's AT command interface
 //! specifications for the `^` extensions.
 
+pub mod error;
+pub mod framing;
 pub mod parse;
+pub mod result;
+pub mod session;
+pub mod transport;
+pub mod tty;
+pub mod urc;
+
+pub use error::AtError;
+pub use framing::{Decoder, Event};
+pub use result::{ErrorCode, FinalResult};
+pub use session::{AtSession, CancelToken, Response, Timeouts};
+pub use transport::Transport;
+pub use tty::{Holder, OpenOptions, PortError, SerialPort};
+pub use urc::Urc;
+pub mod info;
+pub mod probe;

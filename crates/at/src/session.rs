@@ -1,0 +1,358 @@
+//! One AT conversation over one port: one command in flight at a time.
+//!
+//! A reader thread owns the receiving side: it feeds every byte to the
+//! [`Decoder`], routes URCs to subscribers at once (whether or not a command
+//! is running) and passes response events to the command that waits for them.
+//! Every wait has a deadline, so a dead port can never hang a caller.
+
+use crate::error::AtError;
+use crate::framing::{Decoder, Event};
+use crate::result::FinalResult;
+use crate::transport::Transport;
+use crate::urc::Urc;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A successful response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Information lines, in order, without CR/LF.
+    pub lines: Vec<String>,
+    /// `OK`, `CONNECT …` or the SMS prompt.
+    pub result: FinalResult,
+}
+
+impl Response {
+    /// The info lines joined with `\n`: the input the typed parsers take.
+    pub fn body(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+/// Time limits per command, after 3GPP practice and what real sticks need:
+/// queries answer in milliseconds, a network scan takes minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub query: Duration,
+    pub dial: Duration,
+    pub network_scan: Duration,
+    pub register: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            query: Duration::from_secs(3),
+            dial: Duration::from_secs(60),
+            network_scan: Duration::from_secs(180),
+            register: Duration::from_secs(120),
+        }
+    }
+}
+
+impl Timeouts {
+    /// The limit for one command line.
+    pub fn for_command(&self, command: &str) -> Duration {
+        let c = command.trim().to_ascii_uppercase();
+        let c = c.strip_prefix("AT").unwrap_or(&c);
+        if c.starts_with("+COPS=?") {
+            self.network_scan
+        } else if c.starts_with('D') || c.starts_with("^NDISDUP") {
+            self.dial
+        } else if c.starts_with("+COPS=") || c.starts_with("+CGATT=") || c.starts_with("+CFUN=") {
+            self.register
+        } else {
+            self.query
+        }
+    }
+}
+
+/// Lets another thread abort a running command.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What the reader thread hands to a waiting command.
+enum Reply {
+    Event(Event),
+    Closed(String),
+}
+
+struct Shared {
+    transport: Arc<dyn Transport>,
+    decoder: Mutex<Decoder>,
+    replies: Mutex<Option<Sender<Reply>>>,
+    subscribers: Mutex<Vec<Sender<Urc>>>,
+    closed: Mutex<Option<String>>,
+    stop: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in another thread must not take the port down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An AT session over a transport.
+pub struct AtSession {
+    shared: Arc<Shared>,
+    in_flight: Mutex<()>,
+    reader: Option<JoinHandle<()>>,
+    timeouts: Timeouts,
+}
+
+/// How long the reader blocks before checking whether to stop.
+const READ_SLICE: Duration = Duration::from_millis(50);
+
+impl AtSession {
+    /// Start a session: spawns the reader thread.
+    pub fn new(transport: impl Transport) -> AtSession {
+        Self::with_timeouts(transport, Timeouts::default())
+    }
+
+    pub fn with_timeouts(transport: impl Transport, timeouts: Timeouts) -> AtSession {
+        let shared = Arc::new(Shared {
+            transport: Arc::new(transport),
+            decoder: Mutex::new(Decoder::new()),
+            replies: Mutex::new(None),
+            subscribers: Mutex::new(Vec::new()),
+            closed: Mutex::new(None),
+            stop: AtomicBool::new(false),
+        });
+        let s = Arc::clone(&shared);
+        let reader = std::thread::Builder::new()
+            .name("at-reader".into())
+            .spawn(move || read_loop(&s))
+            .ok();
+        AtSession {
+            shared,
+            in_flight: Mutex::new(()),
+            reader,
+            timeouts,
+        }
+    }
+
+    /// The port name.
+    pub fn port(&self) -> String {
+        self.shared.transport.name()
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Receive every URC from now on.
+    pub fn subscribe(&self) -> Receiver<Urc> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.subscribers).push(tx);
+        rx
+    }
+
+    /// Binary and text byte counts seen on the port (see [`Decoder::byte_counts`]).
+    pub fn byte_counts(&self) -> (usize, usize) {
+        lock(&self.shared.decoder).byte_counts()
+    }
+
+    /// Send a command with its default time limit. `ERROR`-class results are
+    /// returned as [`AtError::Rejected`].
+    pub fn command(&self, command: &str) -> Result<Response, AtError> {
+        let timeout = self.timeouts.for_command(command);
+        self.command_with(command, timeout, None)
+    }
+
+    /// Send a command with an explicit time limit and optional cancellation.
+    pub fn command_with(
+        &self,
+        command: &str,
+        timeout: Duration,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Response, AtError> {
+        validate(command)?;
+        let line = if command.len() >= 2 && command[..2].eq_ignore_ascii_case("AT") {
+            command.to_string()
+        } else {
+            format!("AT{command}")
+        };
+        self.exchange(&line, format!("{line}\r").as_bytes(), timeout, cancel)
+    }
+
+    /// Send raw bytes (an SMS PDU ending in Ctrl-Z after the `> ` prompt) and
+    /// wait for the final result.
+    pub fn send_raw(
+        &self,
+        label: &str,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<Response, AtError> {
+        self.exchange(label, data, timeout, None)
+    }
+
+    fn exchange(
+        &self,
+        command: &str,
+        bytes: &[u8],
+        timeout: Duration,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Response, AtError> {
+        let _one = lock(&self.in_flight);
+        let port = self.port();
+        if let Some(cause) = lock(&self.shared.closed).clone() {
+            return Err(AtError::PortGone {
+                command: command.into(),
+                port,
+                cause,
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        *lock(&self.shared.replies) = Some(tx);
+        lock(&self.shared.decoder).begin(command);
+        let outcome = self.write_and_wait(command, bytes, timeout, cancel, &rx);
+        lock(&self.shared.decoder).end();
+        *lock(&self.shared.replies) = None;
+        outcome
+    }
+
+    fn write_and_wait(
+        &self,
+        command: &str,
+        bytes: &[u8],
+        timeout: Duration,
+        cancel: Option<&CancelToken>,
+        rx: &Receiver<Reply>,
+    ) -> Result<Response, AtError> {
+        let port = self.port();
+        let gone = |cause: String| AtError::PortGone {
+            command: command.into(),
+            port: port.clone(),
+            cause,
+        };
+        log::debug!("{port} <- {command}");
+        self.shared
+            .transport
+            .write_all(bytes)
+            .map_err(|e| gone(e.to_string()))?;
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        loop {
+            if cancel.is_some_and(CancelToken::is_cancelled) {
+                return Err(AtError::Cancelled {
+                    command: command.into(),
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(AtError::Timeout {
+                    command: command.into(),
+                    port,
+                    after: timeout,
+                });
+            }
+            let wait = (deadline - now).min(READ_SLICE);
+            match rx.recv_timeout(wait) {
+                Ok(Reply::Event(Event::Line(l))) => lines.push(l),
+                Ok(Reply::Event(Event::Final(result))) => {
+                    log::debug!("{port} -> {lines:?} {result}");
+                    return if result.is_error() {
+                        Err(AtError::Rejected {
+                            command: command.into(),
+                            result,
+                        })
+                    } else {
+                        Ok(Response { lines, result })
+                    };
+                }
+                Ok(Reply::Event(_)) => {}
+                Ok(Reply::Closed(cause)) => return Err(gone(cause)),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Err(gone("reader stopped".into())),
+            }
+        }
+    }
+}
+
+impl Drop for AtSession {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.reader.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Reject command text that would smuggle a second command or raw bytes:
+/// a CR ends the command line (V.250 §5.2.1), Ctrl-Z sends an SMS, ESC aborts.
+fn validate(command: &str) -> Result<(), AtError> {
+    let bad = |reason| {
+        Err(AtError::InvalidCommand {
+            command: command.into(),
+            reason,
+        })
+    };
+    if command.trim().is_empty() {
+        return bad("empty command");
+    }
+    if command.chars().any(|c| c.is_control()) {
+        return bad("it contains control characters (CR, LF, Ctrl-Z or ESC)");
+    }
+    Ok(())
+}
+
+fn read_loop(s: &Shared) {
+    let mut buf = [0u8; 2048];
+    let mut events = Vec::new();
+    while !s.stop.load(Ordering::SeqCst) {
+        let n = match s.transport.read(&mut buf, READ_SLICE) {
+            Ok(0) => return close(s, "end of file".into()),
+            Ok(n) => n,
+            Err(e)
+                if e.kind() == io::ErrorKind::TimedOut
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                continue
+            }
+            Err(e) => return close(s, e.to_string()),
+        };
+        log::trace!(
+            "{} raw {:?}",
+            s.transport.name(),
+            String::from_utf8_lossy(&buf[..n])
+        );
+        lock(&s.decoder).push(&buf[..n], &mut events);
+        for ev in events.drain(..) {
+            match ev {
+                Event::Urc(u) => {
+                    log::debug!("{} urc {}", s.transport.name(), u.line);
+                    lock(&s.subscribers).retain(|tx| tx.send(u.clone()).is_ok());
+                }
+                Event::Stray(l) => log::debug!("{} stray {l:?}", s.transport.name()),
+                other => {
+                    if let Some(tx) = lock(&s.replies).as_ref() {
+                        let _ = tx.send(Reply::Event(other));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn close(s: &Shared, cause: String) {
+    log::debug!("{} closed: {cause}", s.transport.name());
+    *lock(&s.closed) = Some(cause.clone());
+    if let Some(tx) = lock(&s.replies).as_ref() {
+        let _ = tx.send(Reply::Closed(cause));
+    }
+}

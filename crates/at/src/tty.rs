@@ -120,7 +120,7 @@ impl SerialPort {
             return Err(PortError::NotATty { port: name });
         }
         let lock = if opts.exclusive {
-            let holders = holders_of(meta.rdev());
+            let holders = holders_of(path, meta.rdev());
             if !holders.is_empty() {
                 return Err(PortError::Busy {
                     port: name,
@@ -221,10 +221,13 @@ impl AsFd for SerialPort {
     }
 }
 
-/// Every other process that has the character device `rdev` open, found
-/// through /proc/PID/fd (which is how `fuser` does it).
-pub fn holders_of(rdev: u64) -> Vec<Holder> {
+/// Every other process that has the character device `rdev` (at `path`)
+/// open, found through /proc/PID/fd as `fuser` does. For a PTY slave, the
+/// process holding its master is the modem's side of the line (a simulator),
+/// not a competing user, and is left out.
+pub fn holders_of(path: &Path, rdev: u64) -> Vec<Holder> {
     let me = std::process::id();
+    let pts_index = pty_index(path);
     let Ok(procs) = fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -239,12 +242,18 @@ pub fn holders_of(rdev: u64) -> Vec<Holder> {
         let Ok(fds) = fs::read_dir(p.path().join("fd")) else {
             continue;
         };
-        let holds = fds.flatten().any(|fd| {
+        let fds: Vec<_> = fds.flatten().collect();
+        let holds = fds.iter().any(|fd| {
             fs::metadata(fd.path())
                 .map(|m| m.file_type().is_char_device() && m.rdev() == rdev)
                 .unwrap_or(false)
         });
-        if holds {
+        let is_master = |fd: &fs::DirEntry| {
+            let target = fs::read_link(fd.path()).unwrap_or_default();
+            target.to_string_lossy().ends_with("ptmx")
+                && pts_index.is_some_and(|n| master_index(pid, &fd.file_name()) == Some(n))
+        };
+        if holds && !fds.iter().any(is_master) {
             out.push(Holder {
                 pid,
                 program: program_name(pid),
@@ -252,6 +261,26 @@ pub fn holders_of(rdev: u64) -> Vec<Holder> {
         }
     }
     out
+}
+
+/// `N` for a path that resolves to `/dev/pts/N`.
+fn pty_index(path: &Path) -> Option<u32> {
+    let real = fs::canonicalize(path).ok()?;
+    real.strip_prefix("/dev/pts").ok()?.to_str()?.parse().ok()
+}
+
+/// The pts index of a PTY master fd, from `tty-index` in /proc/PID/fdinfo (Linux ≥ 4.18).
+fn master_index(pid: u32, fd: &std::ffi::OsStr) -> Option<u32> {
+    let info = fs::read_to_string(
+        Path::new("/proc")
+            .join(pid.to_string())
+            .join("fdinfo")
+            .join(fd),
+    )
+    .ok()?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("tty-index:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// The process's command name from /proc/PID/comm.

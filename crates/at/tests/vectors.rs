@@ -726,3 +726,79 @@ fn s17_derived() {
         }
     }
 }
+
+/// Runs every parser on `s`; they may fail, but must not panic.
+fn run_all_parsers(s: &str) {
+    use dongle_at::parse::huawei::setport;
+    use dongle_at::parse::identity;
+    let _ = identity::parse_manufacturer(s);
+    let _ = identity::parse_imei(s);
+    let _ = identity::parse_imsi(s);
+    let _ = identity::parse_iccid(s);
+    let _ = identity::parse_fhver(s);
+    let _ = sim::parse_cpin(s);
+    let _ = sim::parse_huawei_cpin(s);
+    let _ = signal::parse_csq(s);
+    let _ = signal::parse_huawei_rssi(s);
+    let _ = signal::parse_cesq(s).map(|c| c.signal());
+    let _ = registration::parse_registration(s);
+    let _ = operator::parse_cops_read(s, Charset::Gsm);
+    let _ = operator::parse_cops_test(s, Charset::Ucs2);
+    let _ = operator::parse_cops_test(s, Charset::Gsm);
+    let _ = pdp::parse_cgdcont_test(s);
+    let _ = pdp::parse_cgdcont_read(s);
+    let _ = pdp::parse_cgact_read(s);
+    let _ = indicators::parse_cind_test(s);
+    let _ = sms::parse_cmgl_pdu(s);
+    let _ = sms::parse_cmgr_pdu(s);
+    let _ = ndis::parse_ndisstat(s);
+    let _ = dhcp::parse_dhcp(s);
+    let _ = sysinfo::parse_sysinfo(s).map(|x| x.access_tech());
+    let _ = sysinfo::parse_sysinfoex(s).map(|x| x.access_tech());
+    let _ = syscfg::parse_syscfg_test(s).map(|t| t.bands());
+    let _ = syscfg::parse_syscfg(s).map(|r| r.modes());
+    if let Ok(t) = syscfgex::parse_syscfgex_test(s) {
+        let _ = syscfgex::parse_syscfgex(s).map(|r| r.resolve(&t));
+    }
+    let _ = prefmode::parse_prefmode_test(s);
+    let _ = prefmode::parse_prefmode(s);
+    let _ = hcsq::parse_hcsq(s).map(|h| h.signal());
+    let _ = portmode::parse_getportmode(s);
+    let _ = setport::parse_setport_read(s).map(|c| (c.validate(), c.to_string()));
+    let _ = setport::parse_setport_test(s);
+    let _ = time::parse_nwtime(s).map(|t| t.iso8601());
+    let _ = time::parse_time(s).map(|t| t.iso8601());
+    let _ = cvoice::parse_cvoice(s);
+}
+
+/// A cheap stand-in for the fuzz targets: every prefix of every vector input,
+/// plus mangled copies with multi-byte characters and huge numbers, through
+/// every parser.
+#[test]
+fn parsers_never_panic() {
+    for v in all_vectors() {
+        let s = input(&v);
+        let cuts: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+        let step = (cuts.len() / 40).max(1);
+        for &cut in cuts.iter().step_by(step) {
+            run_all_parsers(&s[..cut]);
+            run_all_parsers(&s[cut..]);
+        }
+        run_all_parsers(&s.replace('0', "é"));
+        run_all_parsers(&s.replace(',', "\u{1F4F6}"));
+        run_all_parsers(&s.replace('1', "99999999999999999999999"));
+        run_all_parsers(&s.replace('"', ""));
+        run_all_parsers(&s.replace('(', ")"));
+    }
+    for s in [
+        "",
+        "\r\n",
+        "\"",
+        "(",
+        ",,,,,,,,,",
+        "^SETPORT:;",
+        "+CREG: 1,2,3,4,5,6,7,8,9",
+    ] {
+        run_all_parsers(s);
+    }
+}

@@ -1,0 +1,582 @@
+//! The serving threads: one per serial port, turning bytes from the PTY master into command
+//! lines for the [`Modem`] and its [`Output`]s back into bytes, with echo, latency and the
+//! byte-level faults (silent, garbage, stray NULs, fragmented writes, URC floods).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags, Timespec};
+use rustix::fd::OwnedFd;
+use rustix::fs::inotify;
+use rustix::io::Errno;
+
+use crate::firmware::{Modem, Output};
+use crate::pty::Pty;
+use crate::scenario::Scenario;
+
+/// Longest command line kept; longer input is discarded like a real modem's overflow.
+const MAX_LINE: usize = 2048;
+/// Transcript entries kept (oldest dropped first).
+const MAX_TRANSCRIPT: usize = 10_000;
+
+/// State shared by the `Sim` handle and every port thread of one device.
+pub(crate) struct Shared {
+    pub modem: Mutex<Modem>,
+    pub transcript: Mutex<Vec<String>>,
+    pub scenario: Scenario,
+    /// Readable once the device is stopped or unplugged: every thread polls it.
+    stop: OwnedFd,
+    /// Per port: readable when another thread queued URCs for that port.
+    notify: Vec<OwnedFd>,
+    vanished: AtomicBool,
+    /// What disappears on unplug: dev symlinks and sysfs device directories.
+    pub unplug_paths: Mutex<Vec<PathBuf>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn new_eventfd() -> std::io::Result<OwnedFd> {
+    Ok(eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?)
+}
+
+fn signal(fd: &OwnedFd) {
+    let _ = rustix::io::write(fd, &1u64.to_ne_bytes());
+}
+
+fn drain(fd: &OwnedFd) {
+    let mut b = [0u8; 8];
+    let _ = rustix::io::read(fd, &mut b);
+}
+
+impl Shared {
+    pub fn new(modem: Modem, scenario: Scenario, ports: usize) -> std::io::Result<Shared> {
+        Ok(Shared {
+            modem: Mutex::new(modem),
+            transcript: Mutex::new(Vec::new()),
+            scenario,
+            stop: new_eventfd()?,
+            notify: (0..ports)
+                .map(|_| new_eventfd())
+                .collect::<Result<_, _>>()?,
+            vanished: AtomicBool::new(false),
+            unplug_paths: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn modem(&self) -> MutexGuard<'_, Modem> {
+        lock(&self.modem)
+    }
+
+    /// Wakes the threads of ports that have URCs waiting.
+    pub fn notify_pending(&self, m: &Modem, except: Option<usize>) {
+        for p in m.ports_with_urcs() {
+            if Some(p) != except {
+                if let Some(fd) = self.notify.get(p) {
+                    signal(fd);
+                }
+            }
+        }
+    }
+
+    /// Tells every thread to stop (they close their PTYs on the way out).
+    pub fn stop(&self) {
+        signal(&self.stop);
+    }
+
+    /// Unplug: stop every thread and remove the device's dev and sysfs entries. Idempotent.
+    pub fn unplug(&self) {
+        if self.vanished.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.stop();
+        for p in lock(&self.unplug_paths).iter() {
+            let r = match std::fs::symlink_metadata(p) {
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+                Ok(_) => std::fs::remove_file(p),
+                Err(_) => Ok(()),
+            };
+            if let Err(e) = r {
+                log::warn!("sim unplug: cannot remove {}: {e}", p.display());
+            }
+        }
+    }
+
+    pub fn vanished(&self) -> bool {
+        self.vanished.load(Ordering::SeqCst)
+    }
+
+    fn record(&self, tty: &str, line: &[u8]) {
+        let text: String = String::from_utf8_lossy(line)
+            .chars()
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_default().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let mut t = lock(&self.transcript);
+        if t.len() >= MAX_TRANSCRIPT {
+            t.remove(0);
+        }
+        t.push(format!("{tty}: {text}"));
+    }
+}
+
+/// Byte-level behaviour of one port.
+#[derive(Clone, Debug)]
+pub(crate) struct PortRuntime {
+    pub index: usize,
+    pub tty: String,
+    pub silent: bool,
+    pub garbage: bool,
+    pub fragment: bool,
+    pub latency: Duration,
+}
+
+/// Opens and closes of the slave by other programs, seen through inotify on `/dev/pts/N`
+/// (the sim's own slave fd was opened before the watch, so it is not counted).
+pub(crate) struct OpenTracker {
+    fd: Option<OwnedFd>,
+    opens: i64,
+    ever: bool,
+}
+
+impl OpenTracker {
+    /// Must be created before the port is handed out, or early opens are missed.
+    pub fn new(path: &std::path::Path) -> OpenTracker {
+        let fd = inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)
+            .ok()
+            .filter(|fd| {
+                inotify::add_watch(
+                    fd,
+                    path,
+                    inotify::WatchFlags::OPEN
+                        | inotify::WatchFlags::CLOSE_WRITE
+                        | inotify::WatchFlags::CLOSE_NOWRITE,
+                )
+                .is_ok()
+            });
+        OpenTracker {
+            fd,
+            opens: 0,
+            ever: false,
+        }
+    }
+
+    /// Somebody may be reading: true while open, or always when inotify is unavailable.
+    fn is_open(&self) -> bool {
+        self.fd.is_none() || self.opens > 0
+    }
+
+    /// Reads pending events. Returns (first open ever happened now, last close happened now).
+    fn update(&mut self) -> (bool, bool) {
+        let Some(fd) = &self.fd else {
+            return (false, false);
+        };
+        let (mut first, mut closed) = (false, false);
+        let mut buf = [std::mem::MaybeUninit::uninit(); 1024];
+        let mut r = inotify::Reader::new(fd, &mut buf);
+        while let Ok(ev) = r.next() {
+            let f = ev.events();
+            if f.contains(inotify::ReadFlags::OPEN) {
+                self.opens += 1;
+                if !self.ever {
+                    self.ever = true;
+                    first = true;
+                }
+            }
+            if f.intersects(inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE) {
+                self.opens = (self.opens - 1).max(0);
+                if self.opens == 0 {
+                    closed = true;
+                }
+            }
+        }
+        (first, closed)
+    }
+}
+
+/// One port's serving loop. Returns when the device is stopped or unplugged; dropping `pty`
+/// then closes the master and slave, which is what a reader sees as the unplug.
+pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: PortRuntime) {
+    let mut port = Port {
+        shared: &shared,
+        pty: &pty,
+        rt: &rt,
+        line: Vec::new(),
+        plus: 0,
+        tick: 0,
+        stray: 0,
+        opens,
+    };
+    if port.opens.fd.is_none() && shared.scenario.urc.boot {
+        port.boot();
+    }
+    let flood = shared.scenario.urc.flood_ms.map(Duration::from_millis);
+    let mut next_flood = flood.map(|f| Instant::now() + f);
+    loop {
+        let data_mode = shared.modem().in_data_mode(rt.index);
+        let mut timeout: Option<Duration> = data_mode.then_some(Duration::from_millis(20));
+        if let Some(n) = next_flood {
+            let d = n.saturating_duration_since(Instant::now());
+            timeout = Some(timeout.map_or(d, |t| t.min(d)));
+        }
+        let ts = timeout.map(|d| Timespec {
+            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(d.subsec_nanos()),
+        });
+        let notify = &shared.notify[rt.index];
+        let mut fds = vec![
+            PollFd::new(&pty.master, PollFlags::IN),
+            PollFd::new(&shared.stop, PollFlags::IN),
+            PollFd::new(notify, PollFlags::IN),
+        ];
+        if let Some(fd) = &port.opens.fd {
+            fds.push(PollFd::new(fd, PollFlags::IN));
+        }
+        match poll(&mut fds, ts.as_ref()) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => {
+                log::warn!("sim {}: poll failed: {e}", rt.tty);
+                return;
+            }
+        }
+        let master_ready = !fds[0].revents().is_empty();
+        let stopped = !fds[1].revents().is_empty();
+        let notified = !fds[2].revents().is_empty();
+        drop(fds);
+        if stopped || shared.vanished() {
+            return;
+        }
+        port.track_opens();
+        if notified {
+            drain(notify);
+        }
+        if master_ready {
+            let mut buf = [0u8; 4096];
+            match rustix::io::read(&pty.master, &mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    if port.input(&buf[..n]) == Flow::Exit {
+                        return;
+                    }
+                }
+                Err(Errno::AGAIN | Errno::INTR) => {}
+                Err(e) => {
+                    log::warn!("sim {}: read failed: {e}", rt.tty);
+                    return;
+                }
+            }
+        }
+        port.flush_urcs();
+        if let (Some(f), Some(n)) = (flood, next_flood) {
+            if Instant::now() >= n {
+                port.flood_once();
+                next_flood = Some(Instant::now() + f);
+            }
+        }
+        if data_mode && pty.dtr_dropped() && shared.modem().hang_up(rt.index) {
+            port.write_frames(&[("NO CARRIER".into(), false)]);
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Exit,
+}
+
+struct Port<'a> {
+    shared: &'a Shared,
+    pty: &'a Pty,
+    rt: &'a PortRuntime,
+    line: Vec<u8>,
+    /// `+` characters seen in a row in data mode (the `+++` escape).
+    plus: u8,
+    tick: u64,
+    stray: usize,
+    opens: OpenTracker,
+}
+
+impl Port<'_> {
+    fn track_opens(&mut self) {
+        let (first, closed) = self.opens.update();
+        if first && self.shared.scenario.urc.boot {
+            self.boot();
+        }
+        if closed {
+            // Close drops DTR: a data call ends, and unread output is lost as on real ports.
+            let hung = self.shared.modem().hang_up(self.rt.index);
+            if hung {
+                log::debug!("sim {}: closed in data mode, call ended", self.rt.tty);
+            }
+            self.pty.flush_unread();
+            self.line.clear();
+        }
+    }
+
+    fn boot(&mut self) {
+        let m = self.shared.modem();
+        if m.urc_port() != Some(self.rt.index) {
+            return;
+        }
+        let urcs = m.boot_urcs();
+        drop(m);
+        let frames: Vec<_> = urcs.into_iter().map(|u| (u, false)).collect();
+        self.write_frames(&frames);
+    }
+
+    fn flush_urcs(&mut self) {
+        if !self.opens.is_open() {
+            return;
+        }
+        let urcs = self.shared.modem().take_urcs(self.rt.index);
+        if !urcs.is_empty() && !self.rt.silent && !self.rt.garbage {
+            let frames: Vec<_> = urcs.into_iter().map(|u| (u, false)).collect();
+            self.write_frames(&frames);
+        }
+    }
+
+    fn flood_once(&mut self) {
+        let m = self.shared.modem();
+        let mine = m.urc_port() == Some(self.rt.index);
+        let on = m.curc_enabled() || self.shared.scenario.urc.ignore_curc;
+        let busy = m.in_data_mode(self.rt.index);
+        let urc = m.periodic_urc(self.tick);
+        drop(m);
+        if mine && on && !busy && self.opens.is_open() && !self.rt.silent {
+            self.tick += 1;
+            self.write_frames(&[(urc, false)]);
+        }
+    }
+
+    fn input(&mut self, bytes: &[u8]) -> Flow {
+        if self.rt.garbage {
+            self.collect_lines(bytes);
+            self.write_raw(&diag_frame(bytes));
+            return Flow::Continue;
+        }
+        if self.rt.silent {
+            self.collect_lines(bytes);
+            return Flow::Continue;
+        }
+        let mut echo = Vec::new();
+        for &b in bytes {
+            if self.shared.modem().in_data_mode(self.rt.index) {
+                self.data_byte(b);
+                continue;
+            }
+            let echo_on = self.shared.modem().echo(self.rt.index);
+            if echo_on {
+                echo.push(b);
+            }
+            match b {
+                b'\r' => {
+                    self.write_raw(&std::mem::take(&mut echo));
+                    let line = std::mem::take(&mut self.line);
+                    if self.command(&line) == Flow::Exit {
+                        return Flow::Exit;
+                    }
+                }
+                b'\n' if self.line.is_empty() => {}
+                0x08 | 0x7f => {
+                    self.line.pop();
+                }
+                _ if self.line.len() < MAX_LINE => self.line.push(b),
+                _ => {}
+            }
+        }
+        self.write_raw(&echo);
+        Flow::Continue
+    }
+
+    /// Data mode: bytes are the PPP peer's; only the `+++` escape is looked for.
+    fn data_byte(&mut self, b: u8) {
+        if b == b'+' {
+            self.plus += 1;
+            if self.plus == 3 {
+                self.plus = 0;
+                if self.shared.modem().hang_up(self.rt.index) {
+                    self.write_frames(&[("OK".into(), false)]);
+                }
+            }
+        } else {
+            self.plus = 0;
+        }
+    }
+
+    fn collect_lines(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\r' {
+                let line = std::mem::take(&mut self.line);
+                self.shared.record(&self.rt.tty, &line);
+            } else if self.line.len() < MAX_LINE {
+                self.line.push(b);
+            }
+        }
+    }
+
+    fn command(&mut self, line: &[u8]) -> Flow {
+        self.shared.record(&self.rt.tty, line);
+        let text = String::from_utf8_lossy(line);
+        let (outputs, inline_urc) = {
+            let mut m = self.shared.modem();
+            let out = m.handle(self.rt.index, &text);
+            self.shared.notify_pending(&m, Some(self.rt.index));
+            let urc = (self.shared.scenario.urc.in_response && m.urc_port() == Some(self.rt.index))
+                .then(|| m.periodic_urc(0));
+            (out, urc)
+        };
+        if outputs.is_empty() {
+            return Flow::Continue;
+        }
+        if self.wait(self.rt.latency) {
+            return Flow::Exit;
+        }
+        let mut frames: Vec<(String, bool)> = Vec::new();
+        let mut had_info = false;
+        for o in outputs {
+            match o {
+                Output::Info(s) => {
+                    had_info = true;
+                    frames.push((s, true));
+                }
+                Output::Final(s) => {
+                    if let (true, Some(u)) = (had_info, &inline_urc) {
+                        frames.push((u.clone(), false));
+                    }
+                    frames.push((s, false));
+                }
+                Output::Urc(s) => frames.push((s, false)),
+                Output::Delay(d) => {
+                    self.write_frames(&std::mem::take(&mut frames));
+                    if self.wait(d) {
+                        return Flow::Exit;
+                    }
+                }
+                Output::Vanish => {
+                    self.shared.unplug();
+                    return Flow::Exit;
+                }
+            }
+        }
+        self.write_frames(&frames);
+        self.opens.update();
+        if !self.opens.is_open() {
+            self.pty.flush_unread();
+        }
+        Flow::Continue
+    }
+
+    /// Sleeps `d` unless the device is stopped first. Returns true when stopped.
+    fn wait(&self, d: Duration) -> bool {
+        if d.is_zero() {
+            return self.shared.vanished();
+        }
+        let ts = Timespec {
+            tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(d.subsec_nanos()),
+        };
+        let mut fds = [PollFd::new(&self.shared.stop, PollFlags::IN)];
+        let _ = poll(&mut fds, Some(&ts));
+        !fds[0].revents().is_empty() || self.shared.vanished()
+    }
+
+    /// Frames lines as `\r\n<line>\r\n` (V.250 verbose format), with stray bytes when the
+    /// scenario asks for them.
+    fn write_frames(&mut self, frames: &[(String, bool)]) {
+        let stray = self.shared.scenario.garbage.stray_nul;
+        let mut buf = Vec::new();
+        for (s, _) in frames {
+            if stray {
+                buf.push(0);
+            }
+            buf.extend_from_slice(b"\r\n");
+            buf.extend_from_slice(s.as_bytes());
+            buf.extend_from_slice(b"\r\n");
+            if stray {
+                const STRAY: [&[u8]; 3] = [b"\0", b"\xff", b"\0\0\xfe"];
+                buf.extend_from_slice(STRAY[self.stray % STRAY.len()]);
+                self.stray += 1;
+            }
+        }
+        self.write_raw(&buf);
+    }
+
+    fn write_raw(&self, mut bytes: &[u8]) {
+        let chunk = if self.rt.fragment { 3 } else { usize::MAX };
+        while !bytes.is_empty() {
+            let n = bytes.len().min(chunk);
+            if !self.write_all(&bytes[..n]) {
+                return;
+            }
+            bytes = &bytes[n..];
+            if self.rt.fragment && !bytes.is_empty() && self.wait(Duration::from_millis(1)) {
+                return;
+            }
+        }
+    }
+
+    /// Writes to the master; when the slave's buffer stays full (nobody reads) the rest is
+    /// dropped, like a real port's overrun.
+    fn write_all(&self, mut bytes: &[u8]) -> bool {
+        let deadline = Instant::now() + Duration::from_millis(200);
+        while !bytes.is_empty() {
+            match rustix::io::write(&self.pty.master, bytes) {
+                Ok(n) => bytes = &bytes[n..],
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN) if Instant::now() < deadline => {
+                    if self.wait(Duration::from_millis(5)) {
+                        return false;
+                    }
+                }
+                Err(e) => {
+                    log::debug!("sim {}: output dropped: {e}", self.rt.tty);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// What a Qualcomm/Balong DIAG port sends back to text: an HDLC frame with command 0x13
+/// ("bad command") echoing the start of the request, CRC-16/X.25, 0x7e, then NUL padding.
+pub(crate) fn diag_frame(request: &[u8]) -> Vec<u8> {
+    let mut payload = vec![0x13];
+    payload.extend(request.iter().take(16));
+    let crc = !payload.iter().fold(0xffffu16, |mut crc, &b| {
+        crc ^= u16::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x8408
+            } else {
+                crc >> 1
+            };
+        }
+        crc
+    });
+    payload.extend(crc.to_le_bytes());
+    let mut out = Vec::with_capacity(payload.len() + 24);
+    for b in payload {
+        if b == 0x7e || b == 0x7d {
+            out.extend([0x7d, b ^ 0x20]);
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(0x7e);
+    out.extend([0u8; 16]);
+    out
+}

@@ -1,0 +1,181 @@
+//! The fake sysfs tree: the files `dongle-usb` reads, laid out as Linux lays them out under
+//! `/sys/bus/usb/devices` (real directories instead of the kernel's symlinks).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::profile::{InterfaceKind, Profile};
+use crate::SimError;
+
+/// USB path of the simulated device (bus 1, root port 1).
+pub const DEVICE: &str = "1-1";
+
+/// Every driver an interface of a profile can be bound to.
+const DRIVERS: &[&str] = &["option", "usb-storage", "huawei_cdc_ncm", "cdc_ether"];
+
+fn write(path: &Path, value: &str) -> Result<(), SimError> {
+    fs::write(path, format!("{value}\n")).map_err(|e| SimError::io("write sysfs file", path, e))
+}
+
+fn mkdir(path: &Path) -> Result<(), SimError> {
+    fs::create_dir_all(path).map_err(|e| SimError::io("create sysfs directory", path, e))
+}
+
+/// Writes the tree for `profile` under `sys`. Returns the directories that disappear when
+/// the device is unplugged.
+pub fn create(sys: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SimError> {
+    let usb = sys.join("bus/usb");
+    for d in DRIVERS {
+        mkdir(&usb.join("drivers").join(d))?;
+    }
+    let devices = usb.join("devices");
+    let dev = devices.join(DEVICE);
+    mkdir(&dev)?;
+    let mut files = vec![
+        ("idVendor", format!("{:04x}", profile.vid)),
+        ("idProduct", format!("{:04x}", profile.pid)),
+        ("manufacturer", profile.manufacturer.to_string()),
+        ("product", profile.product.to_string()),
+        ("bcdDevice", format!("{:04x}", profile.bcd_device)),
+        ("bConfigurationValue", "1".into()),
+        ("bNumConfigurations", "1".into()),
+        ("bNumInterfaces", format!("{:2}", profile.interfaces.len())),
+        ("bDeviceClass", "00".into()),
+        ("busnum", "1".into()),
+        ("devnum", "2".into()),
+        ("devpath", "1".into()),
+        ("speed", "480".into()),
+        ("version", " 2.00".into()),
+    ];
+    if let Some(s) = profile.serial {
+        files.push(("serial", s.to_string()));
+    }
+    for (name, value) in &files {
+        write(&dev.join(name), value)?;
+    }
+    let mut dirs = vec![dev];
+    let mut tty = 0;
+    let mut net = 0;
+    for i in &profile.interfaces {
+        let d = devices.join(format!("{DEVICE}:1.{}", i.number));
+        mkdir(&d)?;
+        let (c, s, p) = i.class;
+        write(&d.join("bInterfaceNumber"), &format!("{:02x}", i.number))?;
+        write(&d.join("bInterfaceClass"), &format!("{c:02x}"))?;
+        write(&d.join("bInterfaceSubClass"), &format!("{s:02x}"))?;
+        write(&d.join("bInterfaceProtocol"), &format!("{p:02x}"))?;
+        write(&d.join("bAlternateSetting"), "0")?;
+        write(
+            &d.join("bNumEndpoints"),
+            &format!("{:02x}", i.endpoints.len()),
+        )?;
+        if let Some(s) = i.description {
+            write(&d.join("interface"), s)?;
+        }
+        if let Some(drv) = i.driver {
+            let link = d.join("driver");
+            std::os::unix::fs::symlink(format!("../../drivers/{drv}"), &link)
+                .map_err(|e| SimError::io("create driver link", &link, e))?;
+        }
+        for ep in &i.endpoints {
+            let e = d.join(format!("ep_{:02x}", ep.address));
+            mkdir(&e)?;
+            let input = ep.address & 0x80 != 0;
+            write(&e.join("bEndpointAddress"), &format!("{:02x}", ep.address))?;
+            write(&e.join("bmAttributes"), &format!("{:02x}", ep.attributes))?;
+            write(&e.join("direction"), if input { "in" } else { "out" })?;
+            let kind = match ep.attributes & 3 {
+                0 => "Control",
+                1 => "Isoc",
+                2 => "Bulk",
+                _ => "Interrupt",
+            };
+            write(&e.join("type"), kind)?;
+            write(&e.join("wMaxPacketSize"), &format!("{:04x}", ep.max_packet))?;
+        }
+        match i.kind {
+            InterfaceKind::Serial(_) => {
+                let name = format!("ttyUSB{tty}");
+                mkdir(&d.join(&name).join("tty").join(&name))?;
+                tty += 1;
+            }
+            InterfaceKind::NetControl => {
+                let n = d.join("net").join(format!("wwan{net}"));
+                mkdir(&n)?;
+                write(
+                    &n.join("address"),
+                    &format!("0c:5b:8f:27:9a:{:02x}", 0x64 + net),
+                )?;
+                write(&n.join("operstate"), "down")?;
+                if i.driver == Some("huawei_cdc_ncm") {
+                    mkdir(&d.join("usbmisc").join(format!("cdc-wdm{net}")))?;
+                }
+                net += 1;
+            }
+            InterfaceKind::NetData | InterfaceKind::Storage => {}
+        }
+        dirs.push(d);
+    }
+    Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::profile;
+
+    fn read(p: PathBuf) -> String {
+        fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn e3372_tree() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = profile("e3372").expect("e3372");
+        let dirs = create(t.path(), &p).expect("create");
+        assert_eq!(dirs.len(), 5);
+        let d = t.path().join("bus/usb/devices");
+        assert_eq!(read(d.join("1-1/idVendor")), "12d1\n");
+        assert_eq!(read(d.join("1-1/idProduct")), "1506\n");
+        assert_eq!(read(d.join("1-1/bNumInterfaces")), " 4\n");
+        assert_eq!(read(d.join("1-1/manufacturer")), "HUAWEI_MOBILE\n");
+        assert_eq!(read(d.join("1-1:1.1/bInterfaceProtocol")), "02\n");
+        assert_eq!(read(d.join("1-1:1.2/bInterfaceClass")), "02\n");
+        assert_eq!(read(d.join("1-1:1.0/bNumEndpoints")), "03\n");
+        assert_eq!(read(d.join("1-1:1.0/ep_81/type")), "Bulk\n");
+        assert_eq!(read(d.join("1-1:1.0/ep_82/type")), "Interrupt\n");
+        assert_eq!(read(d.join("1-1:1.0/ep_01/direction")), "out\n");
+        assert!(d.join("1-1:1.1/ttyUSB1").is_dir());
+        assert!(d.join("1-1:1.2/net/wwan0").is_dir());
+        assert!(d.join("1-1:1.2/usbmisc/cdc-wdm0").is_dir());
+        let link = fs::read_link(d.join("1-1:1.2/driver")).expect("link");
+        assert_eq!(
+            link.file_name().and_then(|n| n.to_str()),
+            Some("huawei_cdc_ncm")
+        );
+        assert!(d
+            .join("1-1:1.0/driver")
+            .canonicalize()
+            .expect("resolves")
+            .is_dir());
+    }
+
+    #[test]
+    fn zte_storage_has_no_tty() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = profile("zte-mf190").expect("zte");
+        create(t.path(), &p).expect("create");
+        let d = t.path().join("bus/usb/devices/1-1:1.3");
+        assert_eq!(read(d.join("bInterfaceClass")), "08\n");
+        let names: Vec<_> = fs::read_dir(&d)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.starts_with("tty")), "{names:?}");
+        assert_eq!(
+            read(t.path().join("bus/usb/devices/1-1/serial")),
+            "MF1900ZTED010000\n"
+        );
+    }
+}

@@ -182,8 +182,13 @@ impl Decoder {
                 }
                 return;
             };
-            let line = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            // Invalid UTF-8 is line noise (stray 0xff bytes on a USB serial
+            // link), never text: drop it, and drop lines that were only noise.
+            let line = String::from_utf8_lossy(&self.buf[..end]).replace('\u{FFFD}', "");
             self.buf.drain(..=end);
+            if line.trim().is_empty() {
+                continue;
+            }
             self.line(line, out);
         }
     }
@@ -396,6 +401,27 @@ mod tests {
         d.push(&[0x7e, 0x00, 0x01, 0x02, 0x7e, 0x00, 0x00, 0x13], &mut out);
         assert!(out.is_empty());
         assert_eq!(d.byte_counts().0, 6);
+    }
+
+    #[test]
+    fn stray_high_bytes_are_noise() {
+        let ev = run(
+            Some("AT+CGSN"),
+            &[b"\r\n866291034123453\xff\r\n\x80\xfe\r\n\r\nOK\r\n"],
+        );
+        assert_eq!(
+            ev,
+            vec![line("866291034123453"), Event::Final(FinalResult::Ok)]
+        );
+    }
+
+    #[test]
+    fn utf8_text_survives() {
+        let ev = run(
+            Some("AT+COPS?"),
+            &["\r\n+COPS: 0,0,\"Télé2\",2\r\nOK\r\n".as_bytes()],
+        );
+        assert_eq!(ev[0], line("+COPS: 0,0,\"Télé2\",2"));
     }
 
     #[test]

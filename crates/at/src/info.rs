@@ -248,7 +248,7 @@ fn operator(a: &mut Asker, info: &mut ModemInfo) -> Result<(), AtError> {
     // +COPS=3,<format> only selects how +COPS? reports the operator (27.007 §7.3).
     if a.ask("AT+COPS=3,2")?.is_some() {
         if let Some(op) = a.parsed("AT+COPS?", |b| {
-            parse::operator::parse_cops_read(b, Charset::Gsm)
+            parse::operator::parse_cops_read(b, Charset::Ira)
         })? {
             info.operator_code = op
                 .operator
@@ -257,7 +257,7 @@ fn operator(a: &mut Asker, info: &mut ModemInfo) -> Result<(), AtError> {
     }
     if a.ask("AT+COPS=3,0")?.is_some() {
         if let Some(op) = a.parsed("AT+COPS?", |b| {
-            parse::operator::parse_cops_read(b, Charset::Gsm)
+            parse::operator::parse_cops_read(b, Charset::Ira)
         })? {
             info.operator = op.operator;
         }

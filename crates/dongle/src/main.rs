@@ -1,1 +1,66 @@
-fn main() {}
+//! `dongle`: take a USB cellular modem from plugged in to online.
+//!
+//! The binary only composes the library crates: it parses the command line,
+//! finds the modem (sysfs or `--sim`), runs one subcommand and turns failures
+//! into one clear line and a documented exit code.
+
+mod cli;
+mod cmd;
+mod context;
+mod failure;
+mod output;
+mod ports;
+mod sigpipe;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use failure::Failure;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    sigpipe::restore_default();
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("dongle: {}", f.message);
+            }
+            ExitCode::from(f.exit as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Sim(args) = &cli.command {
+        // `dongle sim` creates the simulator itself; `--sim` makes no sense here.
+        let ctx = context::Context::new(cli::Global {
+            sim: None,
+            ..cli.global.clone()
+        })?;
+        return cmd::sim::run(&ctx, args);
+    }
+    let ctx = context::Context::new(cli.global.clone())?;
+    match &cli.command {
+        Command::List => cmd::list::run(&ctx),
+        Command::Probe(a) => cmd::probe::run(&ctx, a),
+        Command::At(a) => cmd::at::run(&ctx, a),
+        Command::Info(a) => cmd::info::run(&ctx, a),
+        Command::Sim(_) => unreachable!("handled above"),
+    }
+}
+
+fn init_logging(g: &cli::Global) {
+    let level = match (g.quiet, g.verbose) {
+        (true, _) => log::LevelFilter::Error,
+        (false, 0) => log::LevelFilter::Warn,
+        (false, 1) => log::LevelFilter::Debug,
+        (false, _) => log::LevelFilter::Trace,
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .parse_env("DONGLE_LOG")
+        .format_target(false)
+        .init();
+}

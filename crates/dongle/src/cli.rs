@@ -1,0 +1,103 @@
+//! The command line, as DESIGN.md's contract lays it out.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dongle",
+    version,
+    about = "Take a USB cellular modem from plugged in to online, and say what is wrong when it can't."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Print JSON (a stable, documented format) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More detail on stderr (-v: what is sent, -vv: raw bytes).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Root of the sysfs tree to read.
+    #[arg(long, global = true, value_name = "ROOT", default_value = "/sys")]
+    pub sysfs: PathBuf,
+    /// Directory holding the device nodes (ttyUSB0…).
+    #[arg(long, global = true, value_name = "ROOT", default_value = "/dev")]
+    pub dev: PathBuf,
+    /// Run against a built-in virtual modem instead of hardware (e3372, e3531-serial, e620, zte-mf190).
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub sim: Option<String>,
+    /// Fault scenario (TOML) for --sim.
+    #[arg(long, global = true, value_name = "FILE", requires = "sim")]
+    pub scenario: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List USB modems and what they are.
+    List,
+    /// Find the AT ports of a modem and their roles (modem/PPP, PCUI, diag, GPS).
+    Probe(ProbeArgs),
+    /// Send AT commands (interactive when none are given).
+    At(AtArgs),
+    /// Identity, SIM, network and signal of a modem.
+    Info(PortSelect),
+    /// Run a virtual modem in the foreground (for trying dongle and for tests).
+    Sim(SimArgs),
+}
+
+/// Which modem, or which port.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PortSelect {
+    /// USB path (1-1.4), vid:pid (12d1:1506) or index from `dongle list`.
+    #[arg(value_name = "DEV")]
+    pub device: Option<String>,
+    /// Use this tty directly (path, or a name under --dev such as ttyUSB2).
+    #[arg(long, value_name = "TTY", conflicts_with = "device")]
+    pub port: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// USB path, vid:pid or index from `dongle list`; default: every modem.
+    #[arg(value_name = "DEV")]
+    pub device: Option<String>,
+    /// Probe these ttys instead (paths or names under --dev).
+    #[arg(long, value_name = "TTY", num_args = 1.., conflicts_with = "device")]
+    pub port: Vec<String>,
+    /// Time limit per port in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 400)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct AtArgs {
+    /// [DEV] then the commands to send in order, e.g. `12d1:1506 AT+CSQ 'AT+COPS?'`.
+    /// Anything starting with AT, + or ^ is a command; no commands: interactive.
+    #[arg(value_name = "DEV|CMD", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Use this tty directly (path, or a name under --dev such as ttyUSB2).
+    #[arg(long, value_name = "TTY")]
+    pub port: Option<String>,
+    /// Time limit per command in milliseconds (default: by command, 3 s for queries).
+    #[arg(long, value_name = "MS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Profile: e3372, e3531-serial, e620, zte-mf190.
+    pub profile: String,
+    /// Where to create sys/ and dev/.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+}

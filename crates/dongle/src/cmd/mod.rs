@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod at;
+pub mod info;
+pub mod list;
+pub mod probe;
+pub mod sim;

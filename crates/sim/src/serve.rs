@@ -472,7 +472,8 @@ impl Port<'_> {
             }
         }
         self.write_frames(&frames);
-        self.opens.update();
+        // The client may have closed while we were answering: then the answer is lost.
+        self.track_opens();
         if !self.opens.is_open() {
             self.pty.flush_unread();
         }

@@ -273,8 +273,8 @@ impl Sim {
         r
     }
 
-    /// Stops the threads and closes the PTYs. The sysfs tree and dev links stay until the
-    /// directory is removed (use [`Sim::vanish`] to remove them).
+    /// Stops the threads, closes the PTYs and removes the dev links and sysfs device
+    /// directories (a stopped stick is an unplugged stick). Drop does the same.
     pub fn stop(self) {
         // Drop does the work.
     }
@@ -293,7 +293,7 @@ impl Sim {
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        self.shared.stop();
+        self.shared.unplug();
         self.join();
     }
 }

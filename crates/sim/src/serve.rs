@@ -286,7 +286,7 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
             }
         }
         if data_mode && pty.dtr_dropped() && shared.modem().hang_up(rt.index) {
-            port.write_frames(&[("NO CARRIER".into(), false)]);
+            port.write_frames(&["NO CARRIER".into()]);
         }
     }
 }
@@ -333,8 +333,7 @@ impl Port<'_> {
         }
         let urcs = m.boot_urcs();
         drop(m);
-        let frames: Vec<_> = urcs.into_iter().map(|u| (u, false)).collect();
-        self.write_frames(&frames);
+        self.write_frames(&urcs);
     }
 
     fn flush_urcs(&mut self) {
@@ -343,8 +342,7 @@ impl Port<'_> {
         }
         let urcs = self.shared.modem().take_urcs(self.rt.index);
         if !urcs.is_empty() && !self.rt.silent && !self.rt.garbage {
-            let frames: Vec<_> = urcs.into_iter().map(|u| (u, false)).collect();
-            self.write_frames(&frames);
+            self.write_frames(&urcs);
         }
     }
 
@@ -357,7 +355,7 @@ impl Port<'_> {
         drop(m);
         if mine && on && !busy && self.opens.is_open() && !self.rt.silent {
             self.tick += 1;
-            self.write_frames(&[(urc, false)]);
+            self.write_frames(&[urc]);
         }
     }
 
@@ -408,7 +406,7 @@ impl Port<'_> {
             if self.plus == 3 {
                 self.plus = 0;
                 if self.shared.modem().hang_up(self.rt.index) {
-                    self.write_frames(&[("OK".into(), false)]);
+                    self.write_frames(&["OK".into()]);
                 }
             }
         } else {
@@ -444,21 +442,21 @@ impl Port<'_> {
         if self.wait(self.rt.latency) {
             return Flow::Exit;
         }
-        let mut frames: Vec<(String, bool)> = Vec::new();
+        let mut frames: Vec<String> = Vec::new();
         let mut had_info = false;
         for o in outputs {
             match o {
                 Output::Info(s) => {
                     had_info = true;
-                    frames.push((s, true));
+                    frames.push(s);
                 }
                 Output::Final(s) => {
                     if let (true, Some(u)) = (had_info, &inline_urc) {
-                        frames.push((u.clone(), false));
+                        frames.push(u.clone());
                     }
-                    frames.push((s, false));
+                    frames.push(s);
                 }
-                Output::Urc(s) => frames.push((s, false)),
+                Output::Urc(s) => frames.push(s),
                 Output::Delay(d) => {
                     self.write_frames(&std::mem::take(&mut frames));
                     if self.wait(d) {
@@ -496,10 +494,10 @@ impl Port<'_> {
 
     /// Frames lines as `\r\n<line>\r\n` (V.250 verbose format), with stray bytes when the
     /// scenario asks for them.
-    fn write_frames(&mut self, frames: &[(String, bool)]) {
+    fn write_frames(&mut self, frames: &[String]) {
         let stray = self.shared.scenario.garbage.stray_nul;
         let mut buf = Vec::new();
-        for (s, _) in frames {
+        for s in frames {
             if stray {
                 buf.push(0);
             }

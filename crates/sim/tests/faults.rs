@@ -246,3 +246,55 @@ fn restart_in_same_dir_replaces_leftovers() {
     let c = open(&b.ports()[1].path);
     assert!(c.at("AT").ends_with("OK\r\n"));
 }
+
+#[test]
+fn plus_escape_leaves_data_mode() {
+    let (_t, sim) = start("e620", "echo = false");
+    let c = open(&sim.ports()[0].path);
+    assert_eq!(c.at("ATD*99#"), "\r\nCONNECT 3600000\r\n");
+    c.send("+++");
+    let (got, end) = c.read_until("OK", Duration::from_secs(1));
+    assert!(matches!(end, ReadEnd::Found), "{got:?}");
+    assert_eq!(c.at("AT+CGMM"), "\r\nE620\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn stop_removes_dev_entries() {
+    let (t, sim) = start("e3372", "");
+    let link = sim.ports()[0].path.clone();
+    assert!(link.exists());
+    sim.stop();
+    assert!(std::fs::symlink_metadata(&link).is_err());
+    assert!(!t.path().join("sys/bus/usb/devices/1-1").exists());
+}
+
+/// What `dongle probe` does: AT on every port at once. The AT ports must answer in a few
+/// milliseconds even though the DIAG port never does.
+#[test]
+fn answering_ports_are_fast_next_to_a_silent_one() {
+    let (_t, sim) = start("e3531-serial", "");
+    let clients: Vec<_> = sim.ports().iter().map(|p| open(&p.path)).collect();
+    let t0 = Instant::now();
+    for c in &clients {
+        c.send("AT\r");
+    }
+    for (i, c) in clients.iter().enumerate() {
+        let (_, end) = c.read_until("OK\r\n", Duration::from_millis(100));
+        assert_eq!(matches!(end, ReadEnd::Found), i != 1, "port {i}");
+    }
+    assert!(t0.elapsed() < Duration::from_millis(500));
+}
+
+#[test]
+fn scenario_file_round_trip() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let f = t.path().join("s.toml");
+    std::fs::write(&f, "[network]\nregistration = \"denied\"\n").expect("write");
+    let sc = Scenario::from_file(&f).expect("parse");
+    let sim = Sim::start("e3372", &t.path().join("sim"), sc).expect("start");
+    let c = open(&sim.ports()[1].path);
+    assert!(c.at("AT+CREG?").contains("+CREG: 0,3"));
+    std::fs::write(&f, "[network]\nregistered = true\n").expect("write");
+    let e = Scenario::from_file(&f).unwrap_err().to_string();
+    assert!(e.contains("s.toml") && e.contains("registered"), "{e}");
+}

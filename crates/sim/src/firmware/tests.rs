@@ -329,3 +329,51 @@ fn split_commands_forms() {
     assert!(split_commands("!!").is_none());
     assert_eq!(args("1, \"IP\" ,\"a,b\""), ["1", "IP", "a,b"]);
 }
+
+/// Whatever a client sends, the model answers without panicking.
+#[test]
+fn no_panic_on_mangled_lines() {
+    let alphabet: Vec<char> = "AT+^=?;,\"0123456789DdSs&EZI*#é\u{0}\r CMEPINOPSGDCXFHQ"
+        .chars()
+        .collect();
+    let seeds = [
+        "AT+CPIN=\"1234\",\"\"",
+        "AT^SETPORT=\"\"",
+        "ATD",
+        "AT+CGDCONT=,,,",
+        "AT^SYSCFGEX=\"0\"",
+        "AT+COPS=1,2",
+        "AT+CLCK=\"SC\",1",
+        "ATS=",
+        "AT&",
+        "AT+CFUN=1,x",
+        "ATé",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for name in crate::profile::profiles() {
+        let mut m = modem(name);
+        for s in seeds {
+            for p in 0..m.ports.len() {
+                let _ = m.handle(p, s);
+                m.hang_up(p);
+            }
+        }
+        for _ in 0..3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            let mut line = String::from("AT");
+            let mut x = state;
+            for _ in 0..len {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                line.push(alphabet[(x >> 33) as usize % alphabet.len()]);
+            }
+            let port = (state >> 40) as usize % m.ports.len();
+            let _ = m.handle(port, &line);
+            m.hang_up(port);
+        }
+    }
+}

@@ -105,7 +105,7 @@ pub fn is_final(text: &str) -> bool {
             || l == "NO CARRIER"
             || l.starts_with("+CME ERROR")
             || l.starts_with("CONNECT")
-    }) && text.ends_with("\r\n")
+    }) && text.trim_end_matches(['\0', '\u{fffd}']).ends_with("\r\n")
 }
 
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -26,8 +26,8 @@ pub struct ProbeOptions {
 impl Default for ProbeOptions {
     fn default() -> Self {
         ProbeOptions {
-            deadline: Duration::from_millis(400),
-            attempt: Duration::from_millis(120),
+            deadline: Duration::from_millis(300),
+            attempt: Duration::from_millis(100),
         }
     }
 }

@@ -287,6 +287,7 @@ impl AtSession {
 impl Drop for AtSession {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.transport.wake();
         if let Some(h) = self.reader.take() {
             let _ = h.join();
         }

@@ -21,6 +21,10 @@ pub trait Transport: Send + Sync + 'static {
 
     /// A name for messages: the port path.
     fn name(&self) -> String;
+
+    /// Make a `read` blocked in another thread return now (with `TimedOut`),
+    /// so a session can shut down without waiting out the read slice.
+    fn wake(&self) {}
 }
 
 /// A Unix stream socket as a transport: the test double for a modem port.
@@ -41,5 +45,9 @@ impl Transport for UnixStream {
 
     fn name(&self) -> String {
         "unix socket".into()
+    }
+
+    fn wake(&self) {
+        let _ = self.set_read_timeout(Some(Duration::from_millis(1)));
     }
 }

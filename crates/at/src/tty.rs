@@ -100,6 +100,9 @@ impl Default for OpenOptions {
 #[derive(Debug)]
 pub struct SerialPort {
     fd: OwnedFd,
+    /// Self-pipe polled beside the port so `wake` can interrupt a read.
+    wake_rx: OwnedFd,
+    wake_tx: OwnedFd,
     name: String,
     _lock: Option<UucpLock>,
 }
@@ -151,8 +154,16 @@ impl SerialPort {
         termios::tcsetattr(&fd, OptionalActions::Now, &tio)
             .map_err(|e| PortError::from_errno(&name, e))?;
         let _ = termios::tcflush(&fd, QueueSelector::IOFlush);
+        let pipe_flags = rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK;
+        let (wake_rx, wake_tx) =
+            rustix::pipe::pipe_with(pipe_flags).map_err(|e| PortError::Io {
+                port: name.clone(),
+                source: e.into(),
+            })?;
         Ok(SerialPort {
             fd,
+            wake_rx,
+            wake_tx,
             name,
             _lock: lock,
         })
@@ -165,9 +176,13 @@ impl Transport for SerialPort {
             tv_sec: timeout.as_secs() as _,
             tv_nsec: timeout.subsec_nanos() as _,
         };
-        let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+        let mut fds = [
+            PollFd::new(&self.fd, PollFlags::IN),
+            PollFd::new(&self.wake_rx, PollFlags::IN),
+        ];
         match poll(&mut fds, Some(&ts)) {
             Ok(0) => return Err(io::ErrorKind::TimedOut.into()),
+            Ok(_) if fds[0].revents().is_empty() => return Err(io::ErrorKind::TimedOut.into()),
             Ok(_) => {}
             Err(Errno::INTR) => return Err(io::ErrorKind::Interrupted.into()),
             Err(e) => return Err(e.into()),
@@ -212,6 +227,10 @@ impl Transport for SerialPort {
 
     fn name(&self) -> String {
         self.name.clone()
+    }
+
+    fn wake(&self) {
+        let _ = rustix::io::write(&self.wake_tx, b"w");
     }
 }
 

@@ -75,7 +75,7 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "TTY", num_args = 1.., conflicts_with = "device")]
     pub port: Vec<String>,
     /// Time limit per port in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 400)]
+    #[arg(long, value_name = "MS", default_value_t = 300)]
     pub timeout: u64,
 }
 

@@ -6,6 +6,26 @@
 //! A [`Scenario`] injects faults: locked SIM, no network, silent/garbage/slow ports, an unplug in
 //! the middle of a command, URC floods, stray NULs.
 //!
+//! # How the ports behave (and why)
+//!
+//! - Replies use the V.250 verbose framing of real firmware: echo of the command line (echo is
+//!   on by default, `ATE0` per port), then `\r\n<info>\r\n` and `\r\n<final>\r\n`. Default
+//!   latency is 2 ms per reply ([`DEFAULT_LATENCY`]).
+//! - DIAG ports are silent (they read, record in the transcript, never answer); set
+//!   `[ports.ttyUSBk] garbage = true` for Qualcomm-style binary frames, or `silent = false` to
+//!   make one answer AT anyway.
+//! - The sim notices opens and closes of `/dev/pts/N` (inotify): unsolicited messages (floods,
+//!   `^BOOT`, `+CREG:`) are only sent while some program has the port open, output nobody read
+//!   is discarded on close, and closing a port in data mode ends the call (DTR drop on close).
+//! - Data mode (`ATD*99#` → `CONNECT` on the modem port) ends on DTR drop (speed set to B0, as
+//!   pppd and ModemManager do; the sim answers `NO CARRIER`), on close, or on `+++` (`OK`).
+//!   PPP itself is not spoken: bytes in data mode are ignored.
+//! - `^SETPORT=` validates and stores the layout, and `^RESET` reboots the firmware state (SIM
+//!   locks again, per-port settings reset, `^SYSSTART`/`^BOOT`), but the sim's USB layout does
+//!   not change: there is no re-enumeration.
+//! - Tests may change the firmware while it runs with [`Sim::with_modem`], e.g.
+//!   `sim.with_modem(|m| m.set_registration(Registration::None))`.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), dongle_sim::SimError> {
 //! let dir = std::path::Path::new("/tmp/sim");

@@ -200,16 +200,19 @@ fn pin_locked_sim_over_pty() {
 }
 
 #[test]
-fn creg_urc_after_state_change() {
+fn network_loss_mid_call() {
     let (_t, sim) = start("e3372", "echo = false");
-    let c = open(&sim.ports()[1].path);
-    assert_eq!(c.at("AT+CREG=1"), "\r\nOK\r\n");
-    sim.with_modem(|m| m.net.outcome = dongle_sim::Registration::Searching);
-    // A change made outside a command is seen at the next command (no URC without trigger).
-    sim.with_modem(|m| {
-        let _ = m.handle(0, "AT+CFUN=4");
-    });
-    let (got, end) = c.read_until("+CREG: 0", Duration::from_secs(1));
+    let pcui = open(&sim.ports()[1].path);
+    let modem = open(&sim.ports()[0].path);
+    assert_eq!(pcui.at("AT+CEREG=2"), "\r\nOK\r\n");
+    assert_eq!(modem.at("ATD*99#"), "\r\nCONNECT 150000000\r\n");
+    sim.with_modem(|m| m.set_registration(dongle_sim::Registration::Searching));
+    let (got, end) = modem.read_until("NO CARRIER", Duration::from_secs(1));
+    assert!(matches!(end, ReadEnd::Found), "{got:?}");
+    let (got, end) = pcui.read_until("+CEREG: 2\r\n", Duration::from_secs(1));
+    assert!(matches!(end, ReadEnd::Found), "{got:?}");
+    sim.with_modem(|m| m.set_registration(dongle_sim::Registration::Home));
+    let (got, end) = pcui.read_until("+CEREG: 1,\"0B55\"", Duration::from_secs(1));
     assert!(matches!(end, ReadEnd::Found), "{got:?}");
 }
 

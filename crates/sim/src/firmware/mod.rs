@@ -225,6 +225,28 @@ impl Modem {
         out
     }
 
+    /// Changes what the network does (e.g. the network is lost mid-test), as if the radio saw
+    /// it now: `+CREG`-style URCs go to the ports that asked for them, and when registration is
+    /// lost a PPP call ends with `NO CARRIER` and an NDIS session with `^NDISSTAT: 0`.
+    pub fn set_registration(&mut self, outcome: crate::scenario::Registration) {
+        let before = self.reg_snapshot();
+        self.net.outcome = outcome;
+        if !self.net.registered(self.sim.ready().is_ok()) {
+            for p in 0..self.ports.len() {
+                if self.hang_up(p) {
+                    self.queue_urc(p, "NO CARRIER".into());
+                }
+            }
+            if self.ndis {
+                self.ndis = false;
+                if let Some(u) = self.urc_port() {
+                    self.queue_urc(u, "^NDISSTAT: 0,,,\"IPV4\"".into());
+                }
+            }
+        }
+        self.queue_reg_urcs(before);
+    }
+
     /// Whether port `port` echoes what it receives.
     pub fn echo(&self, port: usize) -> bool {
         self.ports.get(port).is_some_and(|p| p.echo)

@@ -21,6 +21,10 @@ pub enum AtError {
         after: Duration,
     },
 
+    /// The port answered with binary data instead of AT text.
+    #[error("{command}: {port} answers with binary data, not AT: it is probably a diagnostics port; use the modem's control (PCUI) port, see `dongle probe`")]
+    NotAt { command: String, port: String },
+
     /// The port went away (stick unplugged or reset) or failed.
     #[error("{port} disappeared during {command}: {cause} (was the stick unplugged or reset? run `dongle list`)")]
     PortGone {

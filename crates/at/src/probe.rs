@@ -98,7 +98,7 @@ pub fn probe_port(path: &Path, opts: &ProbeOptions) -> PortProbe {
         match session.command_with("AT", wait, None) {
             Ok(_) => out.answer = Answer::Ok,
             Err(AtError::Rejected { .. }) => out.answer = Answer::Error,
-            Err(AtError::Timeout { .. }) => continue,
+            Err(AtError::Timeout { .. } | AtError::NotAt { .. }) => continue,
             Err(e) => {
                 out.error = Some(e.to_string());
                 return out;

@@ -241,6 +241,7 @@ impl AtSession {
             cause,
         };
         log::debug!("{port} <- {command}");
+        let binary_before = self.byte_counts().0;
         self.shared
             .transport
             .write_all(bytes)
@@ -255,6 +256,12 @@ impl AtSession {
             }
             let now = Instant::now();
             if now >= deadline {
+                if self.byte_counts().0 > binary_before {
+                    return Err(AtError::NotAt {
+                        command: command.into(),
+                        port,
+                    });
+                }
                 return Err(AtError::Timeout {
                     command: command.into(),
                     port,

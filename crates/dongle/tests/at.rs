@@ -92,3 +92,18 @@ fn silent_port_times_out_with_the_port_named() {
         "{err}"
     );
 }
+
+#[test]
+fn junk_answering_port_is_named_as_not_at() {
+    let out = sim_run(
+        "e3531-serial",
+        Some("[ports.ttyUSB1]\ngarbage = true\n"),
+        &["at", "--port", "ttyUSB1", "--timeout", "300", "AT"],
+    );
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ttyUSB1") && err.contains("binary data, not AT"),
+        "{err}"
+    );
+}

@@ -148,10 +148,12 @@ pub fn query(s: &AtSession) -> Result<ModemInfo, AtError> {
         .map(|r| reg_name(r.state))
         .unwrap_or("unknown")
         .to_string();
+    let mut cops_act = None;
     if reg.as_ref().is_some_and(|r| r.state.is_registered()) {
-        operator(&mut a, &mut info)?;
+        cops_act = operator(&mut a, &mut info)?;
     }
-    info.technology = technology(&mut a, huawei, reg.as_ref())?.map(|t| t.to_string());
+    let tech = technology(&mut a, huawei, reg.as_ref())?.or(cops_act);
+    info.technology = tech.map(|t| t.to_string());
     info.signal = signal(&mut a, huawei)?;
     info.notes = a.notes;
     Ok(info)
@@ -244,7 +246,9 @@ fn rank(s: RegState) -> u8 {
     }
 }
 
-fn operator(a: &mut Asker, info: &mut ModemInfo) -> Result<(), AtError> {
+/// Reads the operator's code and name; returns the access technology `+COPS?` reports.
+fn operator(a: &mut Asker, info: &mut ModemInfo) -> Result<Option<AccessTech>, AtError> {
+    let mut act = None;
     // +COPS=3,<format> only selects how +COPS? reports the operator (27.007 §7.3).
     if a.ask("AT+COPS=3,2")?.is_some() {
         if let Some(op) = a.parsed("AT+COPS?", |b| {
@@ -260,9 +264,10 @@ fn operator(a: &mut Asker, info: &mut ModemInfo) -> Result<(), AtError> {
             parse::operator::parse_cops_read(b, Charset::Ira)
         })? {
             info.operator = op.operator;
+            act = op.act;
         }
     }
-    Ok(())
+    Ok(act)
 }
 
 fn technology(

@@ -49,7 +49,7 @@ impl fmt::Display for PortRole {
 }
 
 /// Where a port role came from, so `dongle probe` can explain itself.
-/// Serialized in snake_case: `descriptor`, `device_table`, `get_port_mode`, `fallback`.
+/// Serialized in snake_case: `descriptor`, `device_table`, `get_port_mode`, `probe`, `fallback`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleSource {
@@ -59,6 +59,9 @@ pub enum RoleSource {
     DeviceTable,
     /// The modem's own `AT^GETPORTMODE` answer.
     GetPortMode,
+    /// How the port answered a probe, where that contradicts a table guess
+    /// (a "diag" port that answers AT is a control port).
+    Probe,
     /// A last resort such as "interface 0 is the modem".
     Fallback,
 }
@@ -69,6 +72,7 @@ impl fmt::Display for RoleSource {
             RoleSource::Descriptor => "descriptor",
             RoleSource::DeviceTable => "device table",
             RoleSource::GetPortMode => "^GETPORTMODE",
+            RoleSource::Probe => "probe",
             RoleSource::Fallback => "fallback",
         })
     }

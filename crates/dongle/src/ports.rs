@@ -146,6 +146,7 @@ pub fn probe(candidates: &[Candidate], opts: &ProbeOptions) -> Vec<Port> {
                 RoleSource::DeviceTable,
             );
         }
+        trust_answers(&mut ports, &idx);
         fallback(&mut ports, &idx);
         log::debug!(
             "roles for {key}: {:?}",
@@ -273,6 +274,24 @@ fn apply(
         if let Some(role) = p.interface.and_then(&role_of) {
             p.role = role;
             p.role_source = source;
+        }
+    }
+}
+
+/// A table or fallback guess loses to what the port did: a diagnostics port
+/// (QCDM/Balong diag) never answers AT, so a "diag" that does is a control
+/// port. Descriptor and `^GETPORTMODE` roles come from the firmware itself
+/// and stand.
+fn trust_answers(ports: &mut [Port], idx: &[usize]) {
+    for &i in idx {
+        let p = &mut ports[i];
+        let guessed = matches!(
+            p.role_source,
+            RoleSource::DeviceTable | RoleSource::Fallback
+        );
+        if guessed && p.role == PortRole::Diag && p.at {
+            p.role = PortRole::Pcui;
+            p.role_source = RoleSource::Probe;
         }
     }
 }

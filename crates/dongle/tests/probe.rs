@@ -52,9 +52,11 @@ fn e620_without_hints_gets_roles() {
     let p = sim_json("e620", None, &["probe"]);
     assert_eq!(p.as_array().unwrap().len(), 3);
     assert_eq!(port(&p, "ttyUSB0")["role"], "modem");
-    for tty in ["ttyUSB0", "ttyUSB1", "ttyUSB2"] {
-        assert_ne!(port(&p, tty)["role"], "unknown", "{tty}: {p:#}");
-    }
+    // The generic 12d1:1001 table row says interface 1 is diag, but this
+    // stick answers AT there: the answer wins.
+    assert_eq!(port(&p, "ttyUSB1")["role"], "pcui", "{p:#}");
+    assert_eq!(port(&p, "ttyUSB1")["role_source"], "probe");
+    assert_eq!(port(&p, "ttyUSB2")["role"], "pcui");
 }
 
 #[test]

@@ -27,3 +27,4 @@ pub use tty::{Holder, OpenOptions, PortError, SerialPort};
 pub use urc::Urc;
 pub mod info;
 pub mod probe;
+pub mod layout;

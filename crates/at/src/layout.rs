@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(resolve("\"FF;12,16\"").unwrap().after, ["12", "16"]);
         let e = resolve("FF;10,16").unwrap_err();
         assert!(e.to_string().contains("PCUI"), "{e}");
-        assert!(matches!(resolve("FF;10,12;AT+CFUN=0"), Err(_)));
+        assert!(resolve("FF;10,12;AT+CFUN=0").is_err());
         assert!(matches!(
             resolve("hilink"),
             Err(LayoutError::Unknown { .. })

@@ -11,11 +11,18 @@
 
 mod devices;
 mod rules;
+mod switch;
 mod types;
 
 pub use devices::{known_devices, lookup, KnownDevice, KNOWN_DEVICES};
 pub use rules::{
     descriptor_rule, port_role, role_from_descriptor, role_from_name, DescriptorHint,
     DescriptorRule, DESCRIPTOR_RULES, NAME_RULES,
+};
+pub use switch::{
+    decode_hex, qualifier_match, DeviceStrings, QualifierField, RecipeQualifier, RecipeSource,
+    SwitchMethod, SwitchRecipe, CBW_SIGNATURE, CISCO_MSGS, HUAWEI_ALT01_MSG, HUAWEI_ALT_MSG,
+    HUAWEI_CLASSIC_MSG, HUAWEI_E173S_MSG, HUAWEI_HILINK_MSG, HUAWEI_NEW_MSG, HUAWEI_TAG0_MSG,
+    OPTION_MSG, STANDARD_EJECT_MSGS,
 };
 pub use types::{personality, Personality, PortRole, RoleSource};

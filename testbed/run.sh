@@ -8,6 +8,8 @@
 #   --file SRC[:DEST]      also put host file SRC into the guest at DEST (default /SRC's basename),
 #                          e.g. --file target/x86_64-unknown-linux-gnu/release/dongle-gadget:/bin/dongle-gadget
 #                          (repeatable; a static binary runs as is, a dynamic one should run via `host`)
+#   --env NAME=VALUE       export NAME=VALUE in the guest before SCRIPT runs (repeatable), e.g.
+#                          --env DONGLE="$PWD/target/debug/dongle" for testbed/scenarios/*.sh
 #   --timeout SECS         kill the VM after SECS (default 120; TCG is ~5-10x slower than native)
 #   --log FILE             also write the console log to FILE
 #   --append ARGS          extra kernel command line (e.g. "loglevel=7" to see every kernel message)
@@ -45,10 +47,14 @@ extra_append=
 share_host=1
 quiet=0
 files=()
+envs=()
 script=
 while [ $# -gt 0 ]; do
     case "$1" in
         --file) [ $# -ge 2 ] || die "--file needs SRC[:DEST]"; files+=("$2"); shift 2 ;;
+        --env)
+            [ $# -ge 2 ] && [[ "$2" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env needs NAME=VALUE"
+            envs+=("$2"); shift 2 ;;
         --timeout) [ $# -ge 2 ] || die "--timeout needs SECS"; timeout_s="$2"; shift 2 ;;
         --log) [ $# -ge 2 ] || die "--log needs FILE"; log_file="$2"; shift 2 ;;
         --append) [ $# -ge 2 ] || die "--append needs ARGS"; extra_append="$2"; shift 2 ;;
@@ -79,7 +85,11 @@ trap cleanup EXIT
 
 # Per-test overlay: the script as /t.sh plus --file payloads, appended to the base initramfs.
 mkdir -p "$work/ov"
-install -m 0755 "$script" "$work/ov/t.sh"
+{
+    for e in "${envs[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
+    cat "$script"
+} >"$work/ov/t.sh"
+chmod 0755 "$work/ov/t.sh"
 for spec in "${files[@]}"; do
     src="${spec%%:*}"
     dest="${spec#*:}"

@@ -70,6 +70,13 @@ pub struct Run {
 /// Boots a VM with `testbed/scenarios/NAME.sh`; `DONGLE` is the binary under test (host path,
 /// run in the guest through `chroot /host`).
 pub fn run_scenario(name: &str) -> Run {
+    run_scenario_with(name, &[])
+}
+
+/// [`run_scenario`] with extra files put into the guest's initramfs: `(host path, guest path)`,
+/// e.g. the static FunctionFS gadget daemon as `/bin/dongle-gadget`.
+#[allow(dead_code)] // the hook for FunctionFS scenarios
+pub fn run_scenario_with(name: &str, files: &[(&Path, &str)]) -> Run {
     let root = workspace();
     let script = root.join("testbed/scenarios").join(format!("{name}.sh"));
     assert!(script.is_file(), "{} missing", script.display());
@@ -77,6 +84,10 @@ pub fn run_scenario(name: &str) -> Run {
     let out = Command::new("bash")
         .arg(root.join("testbed/run.sh"))
         .args(["--timeout", "180"])
+        .args(files.iter().flat_map(|(src, dest)| {
+            assert!(src.is_file(), "{} missing", src.display());
+            ["--file".to_string(), format!("{}:{dest}", src.display())]
+        }))
         .arg("--env")
         .arg(format!("DONGLE={}", env!("CARGO_BIN_EXE_dongle")))
         .arg(&script)

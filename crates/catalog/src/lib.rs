@@ -10,11 +10,23 @@
 //! ```
 
 mod devices;
+mod modeswitch_data;
+mod recipes;
 mod rules;
 mod switch;
 mod types;
 
 pub use devices::{known_devices, lookup, KnownDevice, KNOWN_DEVICES};
+pub use modeswitch_data::{
+    c_strtol, config_to_recipe, parse_config, parse_config_name, ConfigName, DataEntry, DataError,
+    DataOrigin, DataWarning, LineIssue, ModeswitchConfig, ModeswitchData, SYSTEM_DATA_DIR,
+    SYSTEM_OVERRIDE_DIR, SYSTEM_TARBALL,
+};
+pub use recipes::{
+    all_recipes, builtin_recipes, choose, huawei_generic_recipe, recipe_for, recipe_for_device,
+    recipe_for_with, system_data, ALCATEL_MSG, HUAWEI, HUAWEI_LEGACY_IDS, HUAWEI_NEW_MODE_IDS,
+    ZTE_2000_MSG,
+};
 pub use rules::{
     descriptor_rule, port_role, role_from_descriptor, role_from_name, DescriptorHint,
     DescriptorRule, DESCRIPTOR_RULES, NAME_RULES,

@@ -350,15 +350,73 @@ impl RecipeQualifier {
     }
 }
 
-/// The dispatcher's match: `pat` (with `_` standing for a space) is a substring of `have`;
-/// a `?` pattern never matches (§2.3).
+/// The dispatcher's `MatchDevice` (§2.3): Tcl `string match *PAT* $have`, tried with the
+/// pattern as written and with every `_` turned into a space. The pattern is a glob (`*`, `?`,
+/// `[…]`, `\\x`).
 pub fn qualifier_match(pat: &str, have: &str) -> bool {
-    if pat.contains('?') {
-        return false;
+    let wrap = |p: &str| format!("*{p}*");
+    glob_match(&wrap(pat), have) || glob_match(&wrap(&pat.replace('_', " ")), have)
+}
+
+/// Tcl `string match` (case-sensitive): `*`, `?`, `[chars]` / `[a-z]`, `\\x`.
+fn glob_match(pat: &str, s: &str) -> bool {
+    let p: Vec<char> = pat.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    // Iterative matcher with single-star backtracking: O(len(p) * len(t)).
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => class_match(&p, pi, t[ti]),
+            Some('\\') => match p.get(pi + 1) {
+                Some(&c) if c == t[ti] => Some(pi + 2),
+                None if t[ti] == '\\' => Some(pi + 1),
+                _ => None,
+            },
+            Some(&c) if c == t[ti] => Some(pi + 1),
+            _ => None,
+        };
+        match step {
+            Some(next) => {
+                pi = next;
+                ti += 1;
+            }
+            None => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
     }
-    let pat = pat.replace('_', " ");
-    let have = have.replace('_', " ");
-    have.contains(pat.as_str())
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Match `c` against the `[...]` class starting at `p[start]`; the index after `]` on success.
+fn class_match(p: &[char], start: usize, c: char) -> Option<usize> {
+    let mut i = start + 1;
+    let mut hit = false;
+    while i < p.len() && p[i] != ']' {
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            let (a, b) = (p[i].min(p[i + 2]), p[i].max(p[i + 2]));
+            hit |= (a..=b).contains(&c);
+            i += 3;
+        } else {
+            hit |= p[i] == c;
+            i += 1;
+        }
+    }
+    // An unterminated class matches like Tcl: up to the end of the pattern.
+    let next = if i < p.len() { i + 1 } else { i };
+    hit.then_some(next)
 }
 
 impl fmt::Display for RecipeQualifier {

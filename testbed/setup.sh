@@ -60,10 +60,13 @@ apt_update() {
 if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing packages ${need[*]}: run as root, or: sudo apt-get install --no-install-recommends ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt_update
     log "apt-get install ${need[*]}"
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-        || die "apt-get install ${need[*]} failed"
+    # Lists fresh enough (e.g. .ci/run just updated them)? Then no second apt-get update.
+    if ! apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1; then
+        apt_update
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+            || die "apt-get install ${need[*]} failed"
+    fi
 fi
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] || die "$BUSYBOX missing: apt-get install --no-install-recommends busybox-static"

@@ -256,6 +256,13 @@ impl Sysfs {
         self.devices_dir().join(path)
     }
 
+    /// `bDeviceClass` of a device (usb_modeswitch's storage check uses it), if sysfs has it.
+    pub fn device_class(&self, path: &str) -> Option<u8> {
+        read::opt_num(&self.device_dir(path).join("bDeviceClass"), Radix::Hex)
+            .ok()
+            .flatten()
+    }
+
     fn device_names(&self) -> Result<Vec<String>, UsbError> {
         let dir = self.devices_dir();
         if !dir.is_dir() {

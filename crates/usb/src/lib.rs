@@ -17,9 +17,12 @@
 //! bInterfaceProtocol,bAlternateSetting,interface,driver,ep_XX/,ttyUSBk/,tty/ttyACMk/,net/X/,
 //! usbmisc/cdc-wdmK/}`.
 
+pub mod bind;
 mod device;
 mod error;
 mod read;
+pub mod switch;
+pub mod uevent;
 
 pub use device::{
     is_device_name, parse_vid_pid, Direction, Endpoint, Sysfs, TransferKind, UsbDevice,

@@ -115,6 +115,8 @@ pub struct Profile {
     pub serial: Option<&'static str>,
     /// `bcdDevice`.
     pub bcd_device: u16,
+    /// `bNumConfigurations` (the active one is always 1).
+    pub num_configurations: u8,
     pub interfaces: Vec<Interface>,
     pub identity: Identity,
     pub dialect: Dialect,
@@ -178,18 +180,25 @@ impl Profile {
     }
 }
 
-/// Names of all built-in profiles.
+/// Names of the built-in modem profiles (each has serial ports that answer AT).
 pub fn profiles() -> Vec<&'static str> {
     vec!["e3372", "e3531-serial", "e620", "zte-mf190"]
 }
 
-/// The built-in profile called `name`.
+/// Names of the built-in storage-mode profiles: sticks as they plug in (a ZeroCD mass-storage
+/// interface, no serial ports), for `dongle switch`. [`profile`] resolves them too; they are
+/// not in [`profiles`] because they have no ports to talk to.
+pub const STORAGE_PROFILES: &[&str] = &["e3372-storage", "e3531-storage"];
+
+/// The built-in profile called `name` (a modem profile or a storage profile).
 pub fn profile(name: &str) -> Option<Profile> {
     match name {
         "e3372" => Some(e3372()),
         "e3531-serial" => Some(e3531_serial()),
         "e620" => Some(e620()),
         "zte-mf190" => Some(zte_mf190()),
+        "e3372-storage" => Some(e3372_storage()),
+        "e3531-storage" => Some(e3531_storage()),
         _ => None,
     }
 }
@@ -263,6 +272,7 @@ fn e3372() -> Profile {
         product: "HUAWEI_MOBILE",
         serial: Some("0123456789ABCDEF"),
         bcd_device: 0x0102,
+        num_configurations: 1,
         interfaces: vec![
             serial(0, (0xff, 0x02, 0x01), Modem, 0x01, 0x01, true),
             serial(1, (0xff, 0x02, 0x02), Pcui, 0x03, 0x02, false),
@@ -308,6 +318,45 @@ fn e3372() -> Profile {
     }
 }
 
+/// The ZeroCD interface of a Huawei stick in storage mode: 08/06/50 (mass storage, SCSI,
+/// bulk-only) bound to usb-storage, bulk OUT 0x01 and bulk IN 0x81 as on real sticks.
+fn zerocd() -> Interface {
+    Interface {
+        number: 0,
+        class: (0x08, 0x06, 0x50),
+        driver: Some("usb-storage"),
+        description: None,
+        kind: InterfaceKind::Storage,
+        endpoints: vec![ep(0x01, 2, 0x0200), ep(0x81, 2, 0x0200)],
+    }
+}
+
+/// E3372 as it plugs in: 12d1:1f01, one mass-storage interface, no serial ports. The
+/// HuaweiNewMode message turns it into 14dc (HiLink firmware) or 1506 (stick firmware).
+fn e3372_storage() -> Profile {
+    Profile {
+        name: "e3372-storage",
+        pid: 0x1f01,
+        interfaces: vec![zerocd()],
+        setport_default: None,
+        ..e3372()
+    }
+}
+
+/// The E3531 story (DESIGN.md, usb_modeswitch.md §5a): 12d1:157d in storage mode with a
+/// second USB configuration (MBIM), which usb_modeswitch 2.2's dispatcher selected instead
+/// of sending the Huawei message while usb-storage still held interface 0.
+fn e3531_storage() -> Profile {
+    Profile {
+        name: "e3531-storage",
+        pid: 0x157d,
+        num_configurations: 2,
+        interfaces: vec![zerocd()],
+        setport_default: None,
+        ..e3531_serial()
+    }
+}
+
 fn e3531_serial() -> Profile {
     use PortFunction::*;
     Profile {
@@ -318,6 +367,7 @@ fn e3531_serial() -> Profile {
         product: "HUAWEI_MOBILE",
         serial: Some("0123456789ABCDEF"),
         bcd_device: 0x0102,
+        num_configurations: 1,
         interfaces: vec![
             serial(0, (0xff, 0xff, 0xff), Modem, 0x01, 0x01, true),
             serial(1, (0xff, 0xff, 0xff), Diag, 0x03, 0x02, false),
@@ -358,6 +408,7 @@ fn e620() -> Profile {
         product: "HUAWEI Mobile",
         serial: None,
         bcd_device: 0x0000,
+        num_configurations: 1,
         interfaces: vec![
             serial(0, (0xff, 0xff, 0xff), Modem, 0x01, 0x01, true),
             serial(1, (0xff, 0xff, 0xff), Pcui, 0x03, 0x02, false),
@@ -398,6 +449,7 @@ fn zte_mf190() -> Profile {
         product: "ZTE WCDMA Technologies MSM",
         serial: Some("MF1900ZTED010000"),
         bcd_device: 0x0000,
+        num_configurations: 1,
         interfaces: vec![
             serial(0, (0xff, 0xff, 0xff), Diag, 0x01, 0x01, false),
             serial(1, (0xff, 0xff, 0xff), Pcui, 0x02, 0x02, true),
@@ -453,6 +505,21 @@ mod tests {
             assert!(p.identity.imsi.starts_with(p.identity.home_mcc_mnc));
         }
         assert!(profile("nope").is_none());
+    }
+
+    #[test]
+    fn storage_profiles_have_no_ports() {
+        for name in STORAGE_PROFILES {
+            let p = profile(name).expect(name);
+            assert_eq!(p.name, *name);
+            assert!(p.serial_ports().is_empty(), "{name}");
+            let i = &p.interfaces[0];
+            assert_eq!(i.class, (0x08, 0x06, 0x50));
+            assert_eq!(i.driver, Some("usb-storage"));
+        }
+        assert_eq!(profile("e3372-storage").map(|p| p.pid), Some(0x1f01));
+        let e3531 = profile("e3531-storage").expect("e3531");
+        assert_eq!((e3531.pid, e3531.num_configurations), (0x157d, 2));
     }
 
     #[test]

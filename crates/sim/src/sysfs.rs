@@ -38,7 +38,7 @@ pub fn create(sys: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SimError> {
         ("product", profile.product.to_string()),
         ("bcdDevice", format!("{:04x}", profile.bcd_device)),
         ("bConfigurationValue", "1".into()),
-        ("bNumConfigurations", "1".into()),
+        ("bNumConfigurations", profile.num_configurations.to_string()),
         ("bNumInterfaces", format!("{:2}", profile.interfaces.len())),
         ("bDeviceClass", "00".into()),
         ("busnum", "1".into()),
@@ -158,6 +158,22 @@ mod tests {
             .canonicalize()
             .expect("resolves")
             .is_dir());
+    }
+
+    #[test]
+    fn storage_profile_tree() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let p = profile("e3531-storage").expect("e3531-storage");
+        create(t.path(), &p).expect("create");
+        let d = t.path().join("bus/usb/devices");
+        assert_eq!(read(d.join("1-1/idProduct")), "157d\n");
+        assert_eq!(read(d.join("1-1/bNumConfigurations")), "2\n");
+        assert_eq!(read(d.join("1-1/busnum")), "1\n");
+        assert_eq!(read(d.join("1-1/devnum")), "2\n");
+        assert_eq!(read(d.join("1-1:1.0/bInterfaceClass")), "08\n");
+        assert_eq!(read(d.join("1-1:1.0/ep_01/direction")), "out\n");
+        assert_eq!(read(d.join("1-1:1.0/ep_81/type")), "Bulk\n");
+        assert!(!d.join("1-1:1.1").exists());
     }
 
     #[test]

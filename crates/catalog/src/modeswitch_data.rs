@@ -719,14 +719,22 @@ pub fn config_to_recipe(
         SwitchMethod::StandardEject {
             extra: msgs[0].take(),
         }
-    } else if let Some(first) = msgs[0].take() {
-        let mut messages = vec![first];
-        messages.extend(msgs[1].take());
-        messages.extend(msgs[2].take());
-        SwitchMethod::Messages { messages }
+    } else if cfg.message_content[0].is_some() {
+        // usb_modeswitch sends MessageContent2/3 whenever MessageContent is set, skipping any
+        // message with an odd length.
+        let messages: Vec<Vec<u8>> = msgs.iter_mut().filter_map(Option::take).collect();
+        if messages.is_empty() {
+            SwitchMethod::None
+        } else {
+            SwitchMethod::Messages { messages }
+        }
     } else {
         if msgs[1].is_some() || msgs[2].is_some() {
-            warn("MessageContent2/3 without MessageContent are never sent; rename the first to MessageContent".into());
+            warn(
+                "MessageContent2/3 without MessageContent are never sent; rename the first to \
+                 MessageContent"
+                    .into(),
+            );
         }
         SwitchMethod::None
     };

@@ -3,6 +3,11 @@
 //! descriptors into port roles (modem / PCUI / diag / GPS). No I/O: it reads [`dongle_usb`]
 //! values and answers questions about them.
 //!
+//! Switching knowledge is data too: [`SwitchMethod`] / [`SwitchRecipe`] describe every
+//! usb_modeswitch method byte for byte, [`builtin_recipes`] / [`recipe_for`] hold the Huawei,
+//! ZTE, Alcatel and Sierra recipes, and [`ModeswitchData`] reads Debian's usb-modeswitch-data
+//! (the only part of the crate that touches files, and only when asked).
+//!
 //! ```
 //! use dongle_catalog::{lookup, Personality};
 //! let e3372 = lookup(0x12d1, 0x14dc).expect("known");
@@ -32,9 +37,10 @@ pub use rules::{
     DescriptorRule, DESCRIPTOR_RULES, NAME_RULES,
 };
 pub use switch::{
-    decode_hex, qualifier_match, DeviceStrings, QualifierField, RecipeQualifier, RecipeSource,
-    SwitchMethod, SwitchRecipe, CBW_SIGNATURE, CISCO_MSGS, HUAWEI_ALT01_MSG, HUAWEI_ALT_MSG,
-    HUAWEI_CLASSIC_MSG, HUAWEI_E173S_MSG, HUAWEI_HILINK_MSG, HUAWEI_NEW_MSG, HUAWEI_TAG0_MSG,
-    OPTION_MSG, STANDARD_EJECT_MSGS,
+    decode_hex, expects_csw, qualifier_match, ControlRequest, DeviceStrings, QualifierField,
+    RecipeQualifier, RecipeSource, SwitchMethod, SwitchRecipe, CBW_SIGNATURE, CISCO_MSGS,
+    HUAWEI_ALT01_MSG, HUAWEI_ALT_MSG, HUAWEI_CLASSIC_MSG, HUAWEI_E173S_MSG, HUAWEI_HILINK_MSG,
+    HUAWEI_NEW_MSG, HUAWEI_TAG0_MSG, MOBILE_ACTION_REPORT, OPTION_MSG, QISDA_DATA,
+    STANDARD_EJECT_MSGS,
 };
 pub use types::{personality, Personality, PortRole, RoleSource};

@@ -226,6 +226,49 @@ impl SwitchMethod {
         }
     }
 
+    /// The control transfers of a control-type method, in order (§1.3); empty for bulk
+    /// methods, DetachOnly and None. `interface` is the claimed interface (GCT's wIndex).
+    /// Sony's second request (after the device re-appears) and MobileAction's interrupt
+    /// exchange are not included: the engine drives those steps.
+    pub fn control_requests(&self, interface: u8) -> Vec<ControlRequest> {
+        match self {
+            SwitchMethod::HuaweiLegacy => vec![ctrl(0x00, 0x03, 0x0001, 0)],
+            SwitchMethod::Sierra => vec![ctrl(0x40, 0x0b, 0x0001, 0)],
+            SwitchMethod::Sequans => vec![ctrl(0x40, 0x0b, 0x0002, 0)],
+            SwitchMethod::Qisda => vec![ControlRequest {
+                data: QISDA_DATA.to_vec(),
+                ..ctrl(0x40, 0x04, 0, 0)
+            }],
+            SwitchMethod::Quanta => vec![ctrl(0xc0, 0xff, 0, 0)],
+            SwitchMethod::Kobil => vec![ctrl(0xc0, 0x88, 0, 8)],
+            SwitchMethod::Blackberry => {
+                vec![ctrl(0xc0, 0xb1, 0x0000, 8), ctrl(0xc0, 0xa9, 0x000e, 2)]
+            }
+            SwitchMethod::Pantech { mode } if *mode > 1 => {
+                vec![ctrl(0x40, 0x70, u16::from(*mode), 0)]
+            }
+            SwitchMethod::Gct => [0xa0, 0xfe]
+                .into_iter()
+                .map(|req| ControlRequest {
+                    index: u16::from(interface),
+                    ..ctrl(0xa1, req, 0, 1)
+                })
+                .collect(),
+            SwitchMethod::Sony => vec![ControlRequest {
+                timeout_ms: 100,
+                ..ctrl(0xc0, 0x11, 2, 3)
+            }],
+            SwitchMethod::MobileAction => {
+                let report = ControlRequest {
+                    data: MOBILE_ACTION_REPORT.to_vec(),
+                    ..ctrl(0x21, 0x09, 0x0300, 0)
+                };
+                vec![report.clone(), report]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The usb_modeswitch config key of this method (`HuaweiNewMode`, `MessageContent`, …);
     /// `""` for [`SwitchMethod::None`].
     pub fn key(&self) -> &'static str {
@@ -261,6 +304,63 @@ impl fmt::Display for SwitchMethod {
             m => f.write_str(m.key()),
         }
     }
+}
+
+/// One control transfer of a control-type method, exactly as usb_modeswitch 2.5.2 sends it
+/// (usb_modeswitch.md §1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlRequest {
+    /// bmRequestType (bit 7 set = device-to-host / IN).
+    pub request_type: u8,
+    /// bRequest.
+    pub request: u8,
+    /// wValue.
+    pub value: u16,
+    /// wIndex.
+    pub index: u16,
+    /// For OUT: the data stage (often empty). For IN: empty; see `read_len`.
+    #[serde(serialize_with = "ser_hex")]
+    pub data: Vec<u8>,
+    /// For IN: wLength (bytes to read); 0 for OUT.
+    pub read_len: u16,
+    /// Timeout usb_modeswitch uses, in ms.
+    pub timeout_ms: u32,
+}
+
+impl ControlRequest {
+    /// True for a device-to-host (IN) request.
+    pub fn is_in(&self) -> bool {
+        self.request_type & 0x80 != 0
+    }
+}
+
+fn ser_hex<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(v))
+}
+
+const fn ctrl(request_type: u8, request: u8, value: u16, read_len: u16) -> ControlRequest {
+    ControlRequest {
+        request_type,
+        request,
+        value,
+        index: 0,
+        data: Vec::new(),
+        read_len,
+        timeout_ms: 1000,
+    }
+}
+
+/// QisdaMode's 16-byte data stage.
+pub const QISDA_DATA: [u8; 16] = [
+    0x05, 0x8c, 0x04, 0x08, 0xa0, 0xee, 0x20, 0x00, 0x5c, 0x01, 0x04, 0x08, 0x98, 0xcd, 0xea, 0xbf,
+];
+/// MobileActionMode's HID SET_REPORT payload (sent twice before the interrupt exchange).
+pub const MOBILE_ACTION_REPORT: [u8; 8] = [0xb0, 0x04, 0x00, 0x00, 0x02, 0x90, 0x26, 0x86];
+
+/// True when usb_modeswitch reads a 13-byte CSW after sending `message`: its hex form contains
+/// "55534243" ("USBC"), §1.1.
+pub fn expects_csw(message: &[u8]) -> bool {
+    hex(message).contains("55534243")
 }
 
 /// Which USB string a [`RecipeQualifier`] attribute is matched against (§2.3).

@@ -882,3 +882,94 @@ fn no_panic_on_mangled_configs() {
     let _ = qualifier_match("[", "x");
     let _ = qualifier_match("\\", "\\");
 }
+
+#[test]
+fn control_requests_of_each_method() {
+    use dongle_catalog::{expects_csw, ControlRequest};
+    use SwitchMethod as M;
+    let one = |m: M| -> (u8, u8, u16, u16, Vec<u8>, u16) {
+        let r = m.control_requests(0);
+        assert_eq!(r.len(), 1, "{m:?}");
+        let ControlRequest {
+            request_type,
+            request,
+            value,
+            index,
+            data,
+            read_len,
+            ..
+        } = r[0].clone();
+        (request_type, request, value, index, data, read_len)
+    };
+    // §1.3 table, row by row.
+    assert_eq!(one(M::HuaweiLegacy), (0x00, 0x03, 1, 0, vec![], 0));
+    assert_eq!(one(M::Sierra), (0x40, 0x0b, 1, 0, vec![], 0));
+    assert_eq!(one(M::Sequans), (0x40, 0x0b, 2, 0, vec![], 0));
+    assert_eq!(
+        one(M::Qisda),
+        (
+            0x40,
+            0x04,
+            0,
+            0,
+            vec![
+                0x05, 0x8c, 0x04, 0x08, 0xa0, 0xee, 0x20, 0x00, 0x5c, 0x01, 0x04, 0x08, 0x98, 0xcd,
+                0xea, 0xbf
+            ],
+            0
+        )
+    );
+    assert_eq!(one(M::Quanta), (0xc0, 0xff, 0, 0, vec![], 0));
+    assert_eq!(one(M::Kobil), (0xc0, 0x88, 0, 0, vec![], 8));
+    assert_eq!(one(M::Pantech { mode: 4 }), (0x40, 0x70, 4, 0, vec![], 0));
+    assert!(M::Pantech { mode: 1 }.control_requests(0).is_empty());
+    let sony = M::Sony.control_requests(0);
+    assert_eq!(
+        (
+            sony[0].request_type,
+            sony[0].request,
+            sony[0].value,
+            sony[0].read_len,
+            sony[0].timeout_ms
+        ),
+        (0xc0, 0x11, 2, 3, 100)
+    );
+    let bb = M::Blackberry.control_requests(0);
+    assert_eq!(bb.len(), 2);
+    assert_eq!((bb[0].request, bb[0].value, bb[0].read_len), (0xb1, 0, 8));
+    assert_eq!(
+        (bb[1].request, bb[1].value, bb[1].read_len),
+        (0xa9, 0x0e, 2)
+    );
+    let gct = M::Gct.control_requests(3);
+    assert_eq!(
+        gct.iter()
+            .map(|r| (r.request_type, r.request, r.index, r.read_len))
+            .collect::<Vec<_>>(),
+        vec![(0xa1, 0xa0, 3, 1), (0xa1, 0xfe, 3, 1)]
+    );
+    assert!(gct.iter().all(ControlRequest::is_in));
+    let ma = M::MobileAction.control_requests(0);
+    assert_eq!(ma.len(), 2);
+    assert_eq!(
+        (ma[0].request_type, ma[0].request, ma[0].value),
+        (0x21, 0x09, 0x0300)
+    );
+    assert_eq!(
+        ma[0].data,
+        vec![0xb0, 0x04, 0x00, 0x00, 0x02, 0x90, 0x26, 0x86]
+    );
+    for m in [
+        M::HuaweiNew,
+        M::HuaweiAlt,
+        M::OptionMode,
+        M::Cisco,
+        M::DetachOnly,
+        M::None,
+        M::StandardEject { extra: None },
+    ] {
+        assert!(m.control_requests(0).is_empty(), "{m:?}");
+    }
+    assert!(expects_csw(&h(REF_HUAWEI_NEW)));
+    assert!(!expects_csw(&[0x0f, 0x00, 0x01, 0x01, 0x42]));
+}

@@ -39,6 +39,7 @@
 //! # }
 //! ```
 
+pub mod ffs;
 pub mod firmware;
 mod profile;
 mod pty;

@@ -1,18 +1,20 @@
-//! The serving threads: one per serial port, turning bytes from the PTY master into command
-//! lines for the [`Modem`] and its [`Output`]s back into bytes, with echo, latency and the
-//! byte-level faults (silent, garbage, stray NULs, fragmented writes, URC floods).
+//! The serving threads: one per serial port, turning bytes from the host side of the port (a
+//! [`Link`]: a PTY master, or the FunctionFS bridge of `ffs`) into command lines for the
+//! [`Modem`] and its [`Output`]s back into bytes, with echo, latency and the byte-level faults
+//! (silent, garbage, stray NULs, fragmented writes, URC floods).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags, Timespec};
-use rustix::fd::OwnedFd;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::inotify;
 use rustix::io::Errno;
 
 use crate::firmware::{Modem, Output};
+use crate::profile::PortFunction;
 use crate::pty::Pty;
 use crate::scenario::Scenario;
 
@@ -33,7 +35,12 @@ pub(crate) struct Shared {
     vanished: AtomicBool,
     /// What disappears on unplug: dev symlinks and sysfs device directories.
     pub unplug_paths: Mutex<Vec<PathBuf>>,
+    /// Where received command lines are also reported (the gadget daemon's log).
+    log: OnceLock<LogFn>,
 }
+
+/// A sink for one line of log text.
+pub(crate) type LogFn = Arc<dyn Fn(&str) + Send + Sync>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -64,7 +71,13 @@ impl Shared {
                 .collect::<Result<_, _>>()?,
             vanished: AtomicBool::new(false),
             unplug_paths: Mutex::new(Vec::new()),
+            log: OnceLock::new(),
         })
+    }
+
+    /// Also report every received command line to `f` (set once, before serving).
+    pub fn set_log(&self, f: LogFn) {
+        let _ = self.log.set(f);
     }
 
     pub fn modem(&self) -> MutexGuard<'_, Modem> {
@@ -124,6 +137,9 @@ impl Shared {
         if text.is_empty() {
             return;
         }
+        if let Some(f) = self.log.get() {
+            f(&format!("RX {tty}: {text}"));
+        }
         let mut t = lock(&self.transcript);
         if t.len() >= MAX_TRANSCRIPT {
             t.remove(0);
@@ -143,10 +159,113 @@ pub(crate) struct PortRuntime {
     pub latency: Duration,
 }
 
-/// Opens and closes of the slave by other programs, seen through inotify on `/dev/pts/N`
-/// (the sim's own slave fd was opened before the watch, so it is not counted).
+impl PortRuntime {
+    /// Port `index` (`ttyUSB<index>`) of function `function`, with the scenario's per-port
+    /// settings: DIAG ports are silent unless the scenario says otherwise.
+    pub fn new(index: usize, function: PortFunction, scenario: &Scenario) -> PortRuntime {
+        let tty = format!("ttyUSB{index}");
+        let cfg = scenario.ports.get(&tty).cloned().unwrap_or_default();
+        PortRuntime {
+            index,
+            silent: cfg
+                .silent
+                .unwrap_or(function == PortFunction::Diag && !cfg.garbage),
+            garbage: cfg.garbage,
+            fragment: cfg.fragment,
+            latency: Duration::from_millis(
+                cfg.latency_ms
+                    .or(scenario.latency_ms)
+                    .unwrap_or(crate::DEFAULT_LATENCY.as_millis() as u64),
+            ),
+            tty,
+        }
+    }
+}
+
+/// The host side of one serial port, as the firmware loop sees it: a PTY master, or the bridge
+/// to a FunctionFS gadget's endpoints. Reading [`Link::fd`] gives the bytes the host sent,
+/// writing it sends bytes to the host; it must be non-blocking.
+pub(crate) trait Link: Send {
+    fn fd(&self) -> BorrowedFd<'_>;
+    /// Whether the host dropped DTR (while the port stays open).
+    fn dtr_dropped(&self) -> bool;
+    /// Discards output the host has not read yet (a real port loses it on close).
+    fn flush_unread(&self);
+    /// The port entered (`CONNECT`) or left (hang-up) data mode: the carrier (DCD) follows.
+    fn carrier(&mut self, _on: bool) {}
+    /// Data mode: hands the host's bytes to the network-side peer. False when there is no
+    /// peer (the firmware then only looks for the `+++` escape).
+    fn to_peer(&mut self, _bytes: &[u8]) -> bool {
+        false
+    }
+    /// Readable when the data-phase peer has bytes for the host.
+    fn peer_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+    /// Reads what the peer sent; `Ok(0)` or an error means the peer hung up.
+    fn read_peer(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl Link for Pty {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.master.as_fd()
+    }
+
+    fn dtr_dropped(&self) -> bool {
+        Pty::dtr_dropped(self)
+    }
+
+    fn flush_unread(&self) {
+        Pty::flush_unread(self)
+    }
+}
+
+/// DTR as the host sets it over USB (CDC `SET_CONTROL_LINE_STATE`, which `option` sends on
+/// every open and close): every change is queued and the port loop is woken through an
+/// eventfd, so a quick close-and-reopen is not missed.
+pub(crate) struct DtrLine {
+    changes: Mutex<Vec<bool>>,
+    level: AtomicBool,
+    wake: OwnedFd,
+}
+
+impl DtrLine {
+    pub fn new() -> std::io::Result<Arc<DtrLine>> {
+        Ok(Arc::new(DtrLine {
+            changes: Mutex::new(Vec::new()),
+            level: AtomicBool::new(false),
+            wake: new_eventfd()?,
+        }))
+    }
+
+    /// The host set DTR to `on`.
+    pub fn set(&self, on: bool) {
+        self.level.store(on, Ordering::SeqCst);
+        lock(&self.changes).push(on);
+        signal(&self.wake);
+    }
+
+    pub fn level(&self) -> bool {
+        self.level.load(Ordering::SeqCst)
+    }
+}
+
+enum OpenSource {
+    /// Nothing tells opens apart: the port counts as always open.
+    None,
+    /// inotify on `/dev/pts/N`: counts opens and closes.
+    Inotify(OwnedFd),
+    /// DTR raised = open, dropped = closed.
+    Dtr(Arc<DtrLine>),
+}
+
+/// Opens and closes of the port by programs on the host: for PTYs seen through inotify on
+/// `/dev/pts/N` (the sim's own slave fd was opened before the watch, so it is not counted), for
+/// USB through DTR.
 pub(crate) struct OpenTracker {
-    fd: Option<OwnedFd>,
+    source: OpenSource,
     opens: i64,
     ever: bool,
 }
@@ -167,38 +286,75 @@ impl OpenTracker {
                 .is_ok()
             });
         OpenTracker {
-            fd,
+            source: fd.map_or(OpenSource::None, OpenSource::Inotify),
             opens: 0,
             ever: false,
         }
     }
 
-    /// Somebody may be reading: true while open, or always when inotify is unavailable.
+    /// Open while the host holds DTR up.
+    pub fn dtr(line: Arc<DtrLine>) -> OpenTracker {
+        OpenTracker {
+            source: OpenSource::Dtr(line),
+            opens: 0,
+            ever: false,
+        }
+    }
+
+    fn fd(&self) -> Option<BorrowedFd<'_>> {
+        match &self.source {
+            OpenSource::None => None,
+            OpenSource::Inotify(fd) => Some(fd.as_fd()),
+            OpenSource::Dtr(line) => Some(line.wake.as_fd()),
+        }
+    }
+
+    /// Somebody may be reading: true while open, or always when opens cannot be seen.
     fn is_open(&self) -> bool {
-        self.fd.is_none() || self.opens > 0
+        matches!(self.source, OpenSource::None) || self.opens > 0
     }
 
     /// Reads pending events. Returns (first open ever happened now, last close happened now).
     fn update(&mut self) -> (bool, bool) {
-        let Some(fd) = &self.fd else {
-            return (false, false);
-        };
         let (mut first, mut closed) = (false, false);
-        let mut buf = [std::mem::MaybeUninit::uninit(); 1024];
-        let mut r = inotify::Reader::new(fd, &mut buf);
-        while let Ok(ev) = r.next() {
-            let f = ev.events();
-            if f.contains(inotify::ReadFlags::OPEN) {
-                self.opens += 1;
-                if !self.ever {
-                    self.ever = true;
-                    first = true;
+        match &self.source {
+            OpenSource::None => {}
+            OpenSource::Inotify(fd) => {
+                let mut buf = [std::mem::MaybeUninit::uninit(); 1024];
+                let mut r = inotify::Reader::new(fd, &mut buf);
+                while let Ok(ev) = r.next() {
+                    let f = ev.events();
+                    if f.contains(inotify::ReadFlags::OPEN) {
+                        self.opens += 1;
+                        if !self.ever {
+                            self.ever = true;
+                            first = true;
+                        }
+                    }
+                    if f.intersects(
+                        inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE,
+                    ) {
+                        self.opens = (self.opens - 1).max(0);
+                        if self.opens == 0 {
+                            closed = true;
+                        }
+                    }
                 }
             }
-            if f.intersects(inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE) {
-                self.opens = (self.opens - 1).max(0);
-                if self.opens == 0 {
-                    closed = true;
+            OpenSource::Dtr(line) => {
+                drain(&line.wake);
+                let changes: Vec<bool> = lock(&line.changes).drain(..).collect();
+                for on in changes {
+                    if on && self.opens == 0 {
+                        self.opens = 1;
+                        if !self.ever {
+                            self.ever = true;
+                            first = true;
+                        }
+                    } else if !on && self.opens > 0 {
+                        self.opens = 0;
+                        closed = true;
+                    }
                 }
             }
         }
@@ -206,20 +362,26 @@ impl OpenTracker {
     }
 }
 
-/// One port's serving loop. Returns when the device is stopped or unplugged; dropping `pty`
-/// then closes the master and slave, which is what a reader sees as the unplug.
-pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: PortRuntime) {
+/// One port's serving loop. Returns when the device is stopped or unplugged; dropping `link`
+/// then closes it (for a PTY: the master and slave), which is what a reader sees as the unplug.
+pub(crate) fn serve_port<L: Link>(
+    shared: Arc<Shared>,
+    link: L,
+    opens: OpenTracker,
+    rt: PortRuntime,
+) {
     let mut port = Port {
         shared: &shared,
-        pty: &pty,
+        link,
         rt: &rt,
         line: Vec::new(),
         plus: 0,
         tick: 0,
         stray: 0,
         opens,
+        carrier: false,
     };
-    if port.opens.fd.is_none() && shared.scenario.urc.boot {
+    if port.opens.fd().is_none() && shared.scenario.urc.boot {
         port.boot();
     }
     let flood = shared.scenario.urc.flood_ms.map(Duration::from_millis);
@@ -236,12 +398,19 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
             tv_nsec: i64::from(d.subsec_nanos()),
         });
         let notify = &shared.notify[rt.index];
+        let link_fd = port.link.fd();
         let mut fds = vec![
-            PollFd::new(&pty.master, PollFlags::IN),
+            PollFd::new(&link_fd, PollFlags::IN),
             PollFd::new(&shared.stop, PollFlags::IN),
             PollFd::new(notify, PollFlags::IN),
         ];
-        if let Some(fd) = &port.opens.fd {
+        let opens_fd = port.opens.fd();
+        if let Some(fd) = &opens_fd {
+            fds.push(PollFd::new(fd, PollFlags::IN));
+        }
+        let peer_fd = port.link.peer_fd();
+        let peer_at = fds.len();
+        if let Some(fd) = &peer_fd {
             fds.push(PollFd::new(fd, PollFlags::IN));
         }
         match poll(&mut fds, ts.as_ref()) {
@@ -254,7 +423,9 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
         let master_ready = !fds[0].revents().is_empty();
         let stopped = !fds[1].revents().is_empty();
         let notified = !fds[2].revents().is_empty();
+        let peer_ready = fds.get(peer_at).is_some_and(|f| !f.revents().is_empty());
         drop(fds);
+        let _ = (link_fd, opens_fd, peer_fd);
         if stopped || shared.vanished() {
             return;
         }
@@ -264,7 +435,7 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
         }
         if master_ready {
             let mut buf = [0u8; 4096];
-            match rustix::io::read(&pty.master, &mut buf) {
+            match rustix::io::read(port.link.fd(), &mut buf) {
                 Ok(0) => return,
                 Ok(n) => {
                     if port.input(&buf[..n]) == Flow::Exit {
@@ -278,6 +449,9 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
                 }
             }
         }
+        if peer_ready {
+            port.relay_peer();
+        }
         port.flush_urcs();
         if let (Some(f), Some(n)) = (flood, next_flood) {
             if Instant::now() >= n {
@@ -285,9 +459,10 @@ pub(crate) fn serve_port(shared: Arc<Shared>, pty: Pty, opens: OpenTracker, rt: 
                 next_flood = Some(Instant::now() + f);
             }
         }
-        if data_mode && pty.dtr_dropped() && shared.modem().hang_up(rt.index) {
+        if data_mode && port.link.dtr_dropped() && shared.modem().hang_up(rt.index) {
             port.write_frames(&["NO CARRIER".into()]);
         }
+        port.sync_carrier();
     }
 }
 
@@ -297,9 +472,9 @@ enum Flow {
     Exit,
 }
 
-struct Port<'a> {
+struct Port<'a, L: Link> {
     shared: &'a Shared,
-    pty: &'a Pty,
+    link: L,
     rt: &'a PortRuntime,
     line: Vec<u8>,
     /// `+` characters seen in a row in data mode (the `+++` escape).
@@ -307,9 +482,11 @@ struct Port<'a> {
     tick: u64,
     stray: usize,
     opens: OpenTracker,
+    /// Data mode as last told to the link (DCD).
+    carrier: bool,
 }
 
-impl Port<'_> {
+impl<L: Link> Port<'_, L> {
     fn track_opens(&mut self) {
         let (first, closed) = self.opens.update();
         if first && self.shared.scenario.urc.boot {
@@ -321,9 +498,39 @@ impl Port<'_> {
             if hung {
                 log::debug!("sim {}: closed in data mode, call ended", self.rt.tty);
             }
-            self.pty.flush_unread();
+            self.link.flush_unread();
             self.line.clear();
+            self.sync_carrier();
         }
+    }
+
+    /// Tells the link when the port entered or left data mode (raises or drops DCD, starts
+    /// or stops the data-phase peer).
+    fn sync_carrier(&mut self) {
+        let on = self.shared.modem().in_data_mode(self.rt.index);
+        if on != self.carrier {
+            self.carrier = on;
+            self.link.carrier(on);
+        }
+    }
+
+    /// Bytes from the data-phase peer go to the host; when the peer hangs up, so does the call.
+    fn relay_peer(&mut self) {
+        let mut buf = [0u8; 4096];
+        match self.link.read_peer(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => {
+                self.write_raw(&buf[..n]);
+                return;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return,
+            Err(_) => {}
+        }
+        if self.shared.modem().hang_up(self.rt.index) {
+            self.write_frames(&["NO CARRIER".into()]);
+        }
+        self.sync_carrier();
     }
 
     fn boot(&mut self) {
@@ -370,8 +577,12 @@ impl Port<'_> {
             return Flow::Continue;
         }
         let mut echo = Vec::new();
-        for &b in bytes {
+        for (i, &b) in bytes.iter().enumerate() {
             if self.shared.modem().in_data_mode(self.rt.index) {
+                self.sync_carrier();
+                if self.link.to_peer(&bytes[i..]) {
+                    break;
+                }
                 self.data_byte(b);
                 continue;
             }
@@ -386,6 +597,7 @@ impl Port<'_> {
                     if self.command(&line) == Flow::Exit {
                         return Flow::Exit;
                     }
+                    self.sync_carrier();
                 }
                 b'\n' if self.line.is_empty() => {}
                 0x08 | 0x7f => {
@@ -473,7 +685,7 @@ impl Port<'_> {
         // The client may have closed while we were answering: then the answer is lost.
         self.track_opens();
         if !self.opens.is_open() {
-            self.pty.flush_unread();
+            self.link.flush_unread();
         }
         Flow::Continue
     }
@@ -527,12 +739,12 @@ impl Port<'_> {
         }
     }
 
-    /// Writes to the master; when the slave's buffer stays full (nobody reads) the rest is
-    /// dropped, like a real port's overrun.
+    /// Writes to the link; when its buffer stays full (nobody reads) the rest is dropped, like
+    /// a real port's overrun.
     fn write_all(&self, mut bytes: &[u8]) -> bool {
         let deadline = Instant::now() + Duration::from_millis(200);
         while !bytes.is_empty() {
-            match rustix::io::write(&self.pty.master, bytes) {
+            match rustix::io::write(self.link.fd(), bytes) {
                 Ok(n) => bytes = &bytes[n..],
                 Err(Errno::INTR) => {}
                 Err(Errno::AGAIN) if Instant::now() < deadline => {

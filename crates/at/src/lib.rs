@@ -26,5 +26,5 @@ pub use transport::Transport;
 pub use tty::{Holder, OpenOptions, PortError, SerialPort};
 pub use urc::Urc;
 pub mod info;
-pub mod probe;
 pub mod layout;
+pub mod probe;

@@ -33,7 +33,8 @@ pub struct Global {
     /// Directory holding the device nodes (ttyUSB0…).
     #[arg(long, global = true, value_name = "ROOT", default_value = "/dev")]
     pub dev: PathBuf,
-    /// Run against a built-in virtual modem instead of hardware (e3372, e3531-serial, e620, zte-mf190).
+    /// Run against a built-in virtual modem instead of hardware (e3372, e3531-serial, e620, zte-mf190;
+    /// in storage mode, for `switch`: e3372-storage, e3531-storage).
     #[arg(long, global = true, value_name = "PROFILE")]
     pub sim: Option<String>,
     /// Fault scenario (TOML) for --sim.
@@ -53,6 +54,38 @@ pub enum Command {
     Info(PortSelect),
     /// Run a virtual modem in the foreground (for trying dongle and for tests).
     Sim(SimArgs),
+    /// Switch a stick out of its plug-in storage mode (usb_modeswitch's job, without the sleeps).
+    Switch(SwitchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SwitchArgs {
+    /// USB path (1-1.4), vid:pid (12d1:1f01) or index from `dongle list`; default: the one
+    /// device in storage mode.
+    #[arg(value_name = "DEV")]
+    pub device: Option<String>,
+    /// The personality to switch to; default: the recommended switch for the device.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub to: Option<SwitchTo>,
+    /// Print the exact USB transfers and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Seconds to wait for the device to come back after the switch.
+    #[arg(long, value_name = "S", default_value_t = 20)]
+    pub timeout: u64,
+}
+
+/// What `dongle switch --to` can ask for.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchTo {
+    /// Stick firmware: serial (AT/PPP) ports plus an NCM network function.
+    Stick,
+    /// Serial ports plus NCM (same as stick).
+    Ncm,
+    /// HiLink: a CDC-Ethernet router with a web API.
+    Hilink,
+    /// Serial ports only (PPP).
+    Serial,
 }
 
 /// Which modem, or which port.

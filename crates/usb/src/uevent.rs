@@ -263,9 +263,6 @@ pub enum WaitError {
         /// ", and the old device is still there" when it never left.
         old: String,
     },
-    /// Reading sysfs failed.
-    #[error(transparent)]
-    Sysfs(#[from] crate::UsbError),
 }
 
 /// Watches for hotplug: the uevent socket when it can be opened, sysfs polling when not.
@@ -325,7 +322,7 @@ impl Watcher {
                 saw_remove = true;
             }
             if found.is_none() {
-                if let Some(path) = find_new(sysfs, want)? {
+                if let Some(path) = find_new(sysfs, want) {
                     found = Some((path, Instant::now()));
                 }
             }
@@ -387,6 +384,39 @@ impl Watcher {
     }
 }
 
+impl Watcher {
+    /// Calls `check` until it returns `Some`, at most `timeout`; between calls it sleeps until
+    /// the next uevent (or 50 ms when polling). For waits such as "the driver bound after
+    /// `new_id`".
+    pub fn wait_until<T>(
+        &mut self,
+        timeout: Duration,
+        mut check: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = check() {
+                return Some(v);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            match &mut self.socket {
+                Some(sock) => {
+                    if let Err(e) = sock.recv(left.min(Duration::from_millis(500))) {
+                        if !matches!(e, UeventError::Overflow) {
+                            log::warn!("{e}; falling back to polling sysfs every 50 ms");
+                            self.socket = None;
+                        }
+                    }
+                }
+                None => std::thread::sleep(left.min(POLL_INTERVAL)),
+            }
+        }
+    }
+}
+
 impl Default for Watcher {
     fn default() -> Watcher {
         Watcher::new()
@@ -399,11 +429,15 @@ fn all_bound(d: &UsbDevice) -> bool {
     !d.interfaces.is_empty() && d.interfaces.iter().all(|i| i.driver.is_some())
 }
 
-fn find_new(sysfs: &Sysfs, want: &Reenumeration) -> Result<Option<String>, crate::UsbError> {
+/// The new device's path, if it is there. sysfs read errors are transient here (a device
+/// directory being populated, or removed again, while we read it): try again on the next event.
+fn find_new(sysfs: &Sysfs, want: &Reenumeration) -> Option<String> {
     let devices = match sysfs.devices() {
         Ok(d) => d,
-        Err(crate::UsbError::NoSysfs { .. }) => return Ok(None),
-        Err(e) => return Err(e),
+        Err(e) => {
+            log::debug!("sysfs scan while waiting: {e}");
+            return None;
+        }
     };
     for d in devices {
         let same_port = d.path == want.port;
@@ -412,10 +446,10 @@ fn find_new(sysfs: &Sysfs, want: &Reenumeration) -> Result<Option<String>, crate
             if d.interfaces.is_empty() {
                 continue; // not configured yet
             }
-            return Ok(Some(d.path));
+            return Some(d.path);
         }
     }
-    Ok(None)
+    None
 }
 
 #[cfg(test)]

@@ -5,3 +5,4 @@ pub mod info;
 pub mod list;
 pub mod probe;
 pub mod sim;
+pub mod switch;

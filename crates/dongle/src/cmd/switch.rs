@@ -179,6 +179,18 @@ pub fn run(ctx: &Context, args: &SwitchArgs) -> Result<(), Failure> {
         return Ok(());
     }
 
+    if plan.is_empty() {
+        // A dummy (Configuration=0) or a method with nothing to send: nothing will come back.
+        return Err(Failure::new(
+            Exit::Failure,
+            format!(
+                "the {} recipe for {} sends nothing ({}); nothing was changed. Try another --to, or `dongle doctor`",
+                plan.method,
+                dev.label(),
+                plan.notes.join("; ")
+            ),
+        ));
+    }
     execute(ctx, args, dev, recipe, plan)
 }
 
@@ -550,4 +562,182 @@ fn describe_recipe(r: &SwitchRecipe) -> String {
         s.push_str(&format!(" ({t})"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    //! The catalog (what usb_modeswitch sends) and dongle-usb (how the plan sends it) describe
+    //! the same bytes twice; these tests keep them identical for every method.
+    use super::*;
+    use dongle_catalog::{RecipeSource, CISCO_MSGS, HUAWEI_NEW_MSG};
+    use dongle_usb::switch::Step;
+    use dongle_usb::{Endpoint, UsbInterface};
+
+    fn storage() -> UsbDevice {
+        UsbDevice {
+            path: "1-1".into(),
+            vid: 0x12d1,
+            pid: 0x1f01,
+            manufacturer: None,
+            product: None,
+            serial: None,
+            bcd_device: None,
+            configuration: Some(1),
+            num_configurations: Some(1),
+            busnum: Some(1),
+            devnum: Some(2),
+            interfaces: vec![UsbInterface {
+                number: 0,
+                alt: 0,
+                class: 8,
+                subclass: 6,
+                protocol: 0x50,
+                name: None,
+                driver: Some("usb-storage".into()),
+                endpoints: vec![
+                    Endpoint::from_descriptor(0x81, 2, 512),
+                    Endpoint::from_descriptor(0x02, 2, 512),
+                ],
+                ttys: vec![],
+                net: vec![],
+                cdc_wdm: vec![],
+            }],
+        }
+    }
+
+    fn all_methods() -> Vec<SwitchMethod> {
+        let msg = dongle_catalog::decode_hex(HUAWEI_NEW_MSG).expect("hex");
+        vec![
+            SwitchMethod::Messages {
+                messages: vec![msg.clone(), vec![1, 2, 3]],
+            },
+            SwitchMethod::HuaweiNew,
+            SwitchMethod::HuaweiAlt,
+            SwitchMethod::StandardEject { extra: Some(msg) },
+            SwitchMethod::StandardEject { extra: None },
+            SwitchMethod::OptionMode,
+            SwitchMethod::Cisco,
+            SwitchMethod::HuaweiLegacy,
+            SwitchMethod::Sierra,
+            SwitchMethod::Sequans,
+            SwitchMethod::Qisda,
+            SwitchMethod::Quanta,
+            SwitchMethod::Kobil,
+            SwitchMethod::Blackberry,
+            SwitchMethod::Pantech { mode: 1 },
+            SwitchMethod::Pantech { mode: 2 },
+            SwitchMethod::Gct,
+            SwitchMethod::Sony,
+            SwitchMethod::MobileAction,
+            SwitchMethod::DetachOnly,
+            SwitchMethod::None,
+        ]
+    }
+
+    #[test]
+    fn plan_sends_exactly_what_the_catalog_says() {
+        let dev = storage();
+        for m in all_methods() {
+            let r = SwitchRecipe::new(
+                0x12d1,
+                0x1f01,
+                m.clone(),
+                RecipeSource::BuiltIn { note: "test" },
+            );
+            let spec = to_spec(&r);
+            assert_eq!(spec.method.detaches_first(), m.detaches_first(), "{m}");
+            assert_eq!(
+                spec.method.is_storage_command(),
+                m.is_storage_command(),
+                "{m}"
+            );
+            let plan = switch::plan(&dev, Some(0), &spec, None).expect("plan");
+            let bulk: Vec<Vec<u8>> = plan
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::BulkOut { endpoint, data, .. } => {
+                        assert_eq!(*endpoint, 0x02, "{m}: OUT endpoint from the descriptors");
+                        Some(data.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(bulk, m.messages(), "{m}");
+            let csws = plan
+                .steps
+                .iter()
+                .filter(|s| matches!(s, Step::ReadCsw { .. }))
+                .count();
+            let want_csws = m
+                .messages()
+                .iter()
+                .filter(|b| dongle_catalog::expects_csw(b))
+                .count();
+            assert_eq!(csws, want_csws, "{m}");
+            // Sony sends its request twice (before and after the device returns).
+            let mut ctl: Vec<(u8, u8, u16, u16, Vec<u8>, u16, u32)> = plan
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::ControlOut {
+                        request_type,
+                        request,
+                        value,
+                        index,
+                        data,
+                        timeout_ms,
+                        ..
+                    } => Some((
+                        *request_type,
+                        *request,
+                        *value,
+                        *index,
+                        data.clone(),
+                        0,
+                        *timeout_ms,
+                    )),
+                    Step::ControlIn {
+                        request_type,
+                        request,
+                        value,
+                        index,
+                        length,
+                        timeout_ms,
+                        ..
+                    } => Some((
+                        *request_type,
+                        *request,
+                        *value,
+                        *index,
+                        vec![],
+                        *length,
+                        *timeout_ms,
+                    )),
+                    _ => None,
+                })
+                .collect();
+            if m == SwitchMethod::Sony {
+                assert_eq!(ctl.len(), 2);
+                ctl.pop();
+            }
+            let want: Vec<_> = m
+                .control_requests(0)
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.request_type,
+                        c.request,
+                        c.value,
+                        c.index,
+                        c.data,
+                        c.read_len,
+                        c.timeout_ms,
+                    )
+                })
+                .collect();
+            assert_eq!(ctl, want, "{m}");
+        }
+        assert_eq!(CISCO_MSGS.len(), 11);
+    }
 }

@@ -605,6 +605,9 @@ mod tests {
         }
     }
 
+    /// (bmRequestType, bRequest, wValue, wIndex, OUT data, IN wLength, timeout ms)
+    type Ctl = (u8, u8, u16, u16, Vec<u8>, u16, u32);
+
     fn all_methods() -> Vec<SwitchMethod> {
         let msg = dongle_catalog::decode_hex(HUAWEI_NEW_MSG).expect("hex");
         vec![
@@ -676,7 +679,7 @@ mod tests {
                 .count();
             assert_eq!(csws, want_csws, "{m}");
             // Sony sends its request twice (before and after the device returns).
-            let mut ctl: Vec<(u8, u8, u16, u16, Vec<u8>, u16, u32)> = plan
+            let mut ctl: Vec<Ctl> = plan
                 .steps
                 .iter()
                 .filter_map(|s| match s {

@@ -56,6 +56,33 @@ pub enum Command {
     Sim(SimArgs),
     /// Switch a stick out of its plug-in storage mode (usb_modeswitch's job, without the sleeps).
     Switch(SwitchArgs),
+    /// Read or change the stick's persistent port layout (Huawei AT^SETPORT).
+    #[command(subcommand)]
+    Mode(ModeCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModeCommand {
+    /// Show the current layout and the presets.
+    Get(PortSelect),
+    /// Store a layout: a preset (serial, ncm, stick) or a raw value like "FF;10,12", then restart the stick.
+    Set(ModeSetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ModeSetArgs {
+    /// [DEV] MODE: the device (optional) and the preset or layout.
+    #[arg(value_name = "DEV|MODE", num_args = 1..=2, required = true)]
+    pub args: Vec<String>,
+    /// Use this tty directly (path, or a name under --dev such as ttyUSB2).
+    #[arg(long, value_name = "TTY")]
+    pub port: Option<String>,
+    /// Print the AT commands and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Store the layout but do not restart the stick (it applies at the next power-up).
+    #[arg(long)]
+    pub no_reset: bool,
 }
 
 #[derive(Args, Debug)]

@@ -48,6 +48,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::At(a) => cmd::at::run(&ctx, a),
         Command::Info(a) => cmd::info::run(&ctx, a),
         Command::Switch(a) => cmd::switch::run(&ctx, a),
+        Command::Mode(cli::ModeCommand::Get(a)) => {
+            cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
+        }
+        Command::Mode(cli::ModeCommand::Set(a)) => {
+            cmd::mode::set(&ctx, &a.args, a.port.as_deref(), a.dry_run, a.no_reset)
+        }
         Command::Sim(_) => unreachable!("handled above"),
     }
 }

@@ -3,7 +3,9 @@
 
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
 
 /// `dongle` with a private lock directory, so parallel tests never meet in /var/lock.
 pub fn dongle(lock_dir: &Path) -> Command {
@@ -46,4 +48,52 @@ pub fn port<'a>(probe: &'a Value, tty: &str) -> &'a Value {
         .iter()
         .find(|p| p["tty"] == tty)
         .unwrap_or_else(|| panic!("no {tty} in {probe:#}"))
+}
+
+/// `dongle sim PROFILE --dir D` in its own process, as a user runs it.
+pub struct BackgroundSim {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl BackgroundSim {
+    pub fn start(profile: &str) -> BackgroundSim {
+        let dir = tempfile::tempdir().unwrap();
+        let child = StdCommand::new(assert_cmd::cargo::cargo_bin("dongle"))
+            .args(["sim", profile, "--dir"])
+            .arg(dir.path().join("sim"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let ready = dir.path().join("sim/dev/ttyUSB0");
+        let t = Instant::now();
+        while !ready.exists() {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "simulator did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        BackgroundSim { child, dir }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("sim")
+    }
+
+    pub fn dongle(&self) -> assert_cmd::Command {
+        let mut c = dongle(self.dir.path());
+        c.arg("--sysfs")
+            .arg(self.root().join("sys"))
+            .arg("--dev")
+            .arg(self.root().join("dev"));
+        c
+    }
+}
+
+impl Drop for BackgroundSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

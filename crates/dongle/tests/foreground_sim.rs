@@ -4,56 +4,9 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct BackgroundSim {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl BackgroundSim {
-    fn start(profile: &str) -> BackgroundSim {
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(assert_cmd::cargo::cargo_bin("dongle"))
-            .args(["sim", profile, "--dir"])
-            .arg(dir.path().join("sim"))
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let ready = dir.path().join("sim/dev/ttyUSB0");
-        let t = Instant::now();
-        while !ready.exists() {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "simulator did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        BackgroundSim { child, dir }
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("sim")
-    }
-
-    fn dongle(&self) -> assert_cmd::Command {
-        let mut c = dongle(self.dir.path());
-        c.arg("--sysfs")
-            .arg(self.root().join("sys"))
-            .arg("--dev")
-            .arg(self.root().join("dev"));
-        c
-    }
-}
-
-impl Drop for BackgroundSim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
 
 fn holder_of(path: &Path) -> Child {
     Command::new("sleep")

@@ -3,6 +3,7 @@
 pub mod at;
 pub mod info;
 pub mod list;
+pub mod mode;
 pub mod probe;
 pub mod sim;
 pub mod switch;

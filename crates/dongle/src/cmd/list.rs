@@ -82,7 +82,32 @@ pub fn run(ctx: &Context) -> Result<(), Failure> {
     }
     output::table(&rows, "");
     if !ctx.global.quiet {
-        println!("\nnext: dongle probe [DEVICE]");
+        println!("\n{}", next_step(&entries));
     }
     Ok(())
+}
+
+/// The next step for the first device that needs one.
+fn next_step(entries: &[Entry]) -> String {
+    let first = |m: Personality| entries.iter().find(|e| e.mode == m);
+    if let Some(e) = first(Personality::Storage) {
+        return format!(
+            "next: dongle switch {} (it is in storage/CD-ROM mode)",
+            e.device
+        );
+    }
+    if let Some(e) = entries.iter().find(|e| !e.ttys.is_empty()) {
+        return format!("next: dongle probe {}", e.device);
+    }
+    if let Some(e) = first(Personality::Hilink) {
+        return format!(
+            "next: {} is a HiLink stick (a router on {}): its web API is at http://192.168.8.1",
+            e.device,
+            e.net
+                .first()
+                .map(String::as_str)
+                .unwrap_or("its network interface")
+        );
+    }
+    "next: plug in a modem; `dongle list` shows what the kernel sees".into()
 }

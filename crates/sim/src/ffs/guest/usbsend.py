@@ -39,13 +39,6 @@ def endpoint(iface, direction):
     raise SystemExit(f"no bulk {direction} endpoint on {iface}")
 
 
-def bulk(fd, ep, data, timeout_ms=1000):
-    buf = ctypes.create_string_buffer(bytes(data), len(data))
-    arg = struct.pack("IIIxxxxQ", ep, len(data), timeout_ms, ctypes.addressof(buf))
-    n = fcntl.ioctl(fd, USBDEVFS_BULK, arg)
-    return buf.raw[:n] if isinstance(n, int) else n
-
-
 def main():
     cmd, dev = sys.argv[1], sys.argv[2]
     fd = os.open(node(dev), os.O_RDWR)
@@ -61,12 +54,12 @@ def main():
         out, inp = endpoint(iface, "out"), endpoint(iface, "in")
         msg = bytes.fromhex(sys.argv[3])
         buf = ctypes.create_string_buffer(msg, len(msg))
-        n = fcntl.ioctl(fd, USBDEVFS_BULK, struct.pack("IIIxxxxQ", out, len(msg), 1000, ctypes.addressof(buf)))
-        print(f"sent {n} bytes to endpoint {out:#04x}")
+        fcntl.ioctl(fd, USBDEVFS_BULK, struct.pack("IIIxxxxQ", out, len(msg), 1000, ctypes.addressof(buf)))
+        print(f"sent {len(msg)} bytes to endpoint {out:#04x}: {msg.hex()}")
         rbuf = ctypes.create_string_buffer(13)
         try:
-            n = fcntl.ioctl(fd, USBDEVFS_BULK, struct.pack("IIIxxxxQ", inp, 13, 1000, ctypes.addressof(rbuf)))
-            print(f"response {rbuf.raw[:n].hex()}")
+            fcntl.ioctl(fd, USBDEVFS_BULK, struct.pack("IIIxxxxQ", inp, 13, 1000, ctypes.addressof(rbuf)))
+            print(f"response {rbuf.raw.hex()}")
         except OSError as e:
             print(f"no response: {e}")
     elif cmd == "ctrl":

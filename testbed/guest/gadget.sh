@@ -197,7 +197,7 @@ ffs_stop() {
 host() {
     is_mounted "$VUSB_HOST_ROOT" || vusb_die "host root not mounted at $VUSB_HOST_ROOT (-virtfs missing?)"
     chroot "$VUSB_HOST_ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root LANG=C.UTF-8 RUST_BACKTRACE=1 "$@"
+        HOME=/root LANG=C.UTF-8 TMPDIR=/run RUST_BACKTRACE=1 "$@"
 }
 
 option_new_id() {

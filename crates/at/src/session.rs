@@ -100,6 +100,9 @@ struct Shared {
     subscribers: Mutex<Vec<Sender<Urc>>>,
     closed: Mutex<Option<String>>,
     stop: AtomicBool,
+    /// A command carrying a secret is in flight: keep raw bytes (the echo)
+    /// out of the trace log.
+    private: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -132,6 +135,7 @@ impl AtSession {
             subscribers: Mutex::new(Vec::new()),
             closed: Mutex::new(None),
             stop: AtomicBool::new(false),
+            private: AtomicBool::new(false),
         });
         let s = Arc::clone(&shared);
         let reader = std::thread::Builder::new()
@@ -187,7 +191,38 @@ impl AtSession {
         } else {
             format!("AT{command}")
         };
-        self.exchange(&line, format!("{line}\r").as_bytes(), timeout, cancel)
+        self.exchange(
+            &line,
+            &line,
+            format!("{line}\r").as_bytes(),
+            timeout,
+            cancel,
+        )
+    }
+
+    /// Send a command that carries a secret (`AT+CPIN="…"`): logs and error
+    /// messages show `shown` instead, and raw-byte tracing pauses so the
+    /// modem's echo of the secret is not logged either.
+    pub fn command_private(
+        &self,
+        command: &str,
+        shown: &str,
+        timeout: Duration,
+    ) -> Result<Response, AtError> {
+        validate(command).map_err(|_| AtError::InvalidCommand {
+            command: shown.into(),
+            reason: "it contains control characters (CR, LF, Ctrl-Z or ESC)",
+        })?;
+        self.shared.private.store(true, Ordering::SeqCst);
+        let r = self.exchange(
+            shown,
+            command,
+            format!("{command}\r").as_bytes(),
+            timeout,
+            None,
+        );
+        self.shared.private.store(false, Ordering::SeqCst);
+        r
     }
 
     /// Send raw bytes (an SMS PDU ending in Ctrl-Z after the `> ` prompt) and
@@ -198,12 +233,15 @@ impl AtSession {
         data: &[u8],
         timeout: Duration,
     ) -> Result<Response, AtError> {
-        self.exchange(label, data, timeout, None)
+        self.exchange(label, label, data, timeout, None)
     }
 
+    /// `command` names the exchange in logs and errors; `line` is what the
+    /// decoder expects as echo.
     fn exchange(
         &self,
         command: &str,
+        line: &str,
         bytes: &[u8],
         timeout: Duration,
         cancel: Option<&CancelToken>,
@@ -219,7 +257,7 @@ impl AtSession {
         }
         let (tx, rx) = mpsc::channel();
         *lock(&self.shared.replies) = Some(tx);
-        lock(&self.shared.decoder).begin(command);
+        lock(&self.shared.decoder).begin(line);
         let outcome = self.write_and_wait(command, bytes, timeout, cancel, &rx);
         lock(&self.shared.decoder).end();
         *lock(&self.shared.replies) = None;
@@ -334,11 +372,13 @@ fn read_loop(s: &Shared) {
             }
             Err(e) => return close(s, e.to_string()),
         };
-        log::trace!(
-            "{} raw {:?}",
-            s.transport.name(),
-            String::from_utf8_lossy(&buf[..n])
-        );
+        if !s.private.load(Ordering::SeqCst) {
+            log::trace!(
+                "{} raw {:?}",
+                s.transport.name(),
+                String::from_utf8_lossy(&buf[..n])
+            );
+        }
         lock(&s.decoder).push(&buf[..n], &mut events);
         for ev in events.drain(..) {
             match ev {

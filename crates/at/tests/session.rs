@@ -122,3 +122,23 @@ fn at_prefix_is_added_when_missing() {
     });
     assert_eq!(s.command("+CGMI").unwrap().lines, vec!["huawei"]);
 }
+
+#[test]
+fn private_command_hides_the_secret_in_errors() {
+    let s = modem(|cmd| {
+        Some(if cmd.starts_with("AT+CPIN=") {
+            b"\r\n+CME ERROR: 16\r\n".to_vec()
+        } else {
+            b"\r\nOK\r\n".to_vec()
+        })
+    });
+    let err = s
+        .command_private("AT+CPIN=\"4711\"", "AT+CPIN=<PIN>", Duration::from_secs(2))
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("4711"), "{text}");
+    assert!(
+        text.contains("AT+CPIN=<PIN>") && text.contains("incorrect password"),
+        "{text}"
+    );
+}

@@ -1,0 +1,96 @@
+//! What is known about running links, in files so that `dongle status` and
+//! `dongle down` (other processes) can find them: one JSON file per link in
+//! the run directory (`$DONGLE_RUN_DIR` or /run/dongle), written atomically.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkState {
+    /// The modem: USB path (`1-1.4`) or port name.
+    pub device: String,
+    pub port: String,
+    /// `ppp`, `ncm` or `hilink`.
+    pub via: String,
+    /// `connecting`, `up`, `down`, `waiting` (backing off before a retry).
+    pub state: String,
+    pub apn: Option<String>,
+    pub interface: Option<String>,
+    pub local: Option<String>,
+    pub remote: Option<String>,
+    pub dns: Vec<String>,
+    /// Unix time the link came up.
+    pub since: Option<u64>,
+    /// The `dongle up` process that owns the link.
+    pub pid: u32,
+    pub reconnects: u32,
+    /// The last problem, when down or waiting.
+    pub problem: Option<String>,
+}
+
+pub fn run_dir() -> PathBuf {
+    std::env::var_os("DONGLE_RUN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/run/dongle".into())
+}
+
+fn file_name(device: &str) -> String {
+    let safe: String = device
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("link-{safe}.json")
+}
+
+impl LinkState {
+    pub fn path(&self) -> PathBuf {
+        run_dir().join(file_name(&self.device))
+    }
+
+    /// Write atomically: a temporary file in the same directory, then rename.
+    pub fn save(&self) -> std::io::Result<()> {
+        let dir = run_dir();
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(
+            ".{}.{}",
+            file_name(&self.device),
+            std::process::id()
+        ));
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
+        )?;
+        std::fs::rename(&tmp, self.path())
+    }
+
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(self.path());
+    }
+
+    /// Is the owning process still there? A state file left by a killed
+    /// process is stale.
+    pub fn alive(&self) -> bool {
+        PathBuf::from(format!("/proc/{}", self.pid)).exists()
+    }
+}
+
+/// Every link state file, stale ones included (check [`LinkState::alive`]).
+pub fn all() -> Vec<LinkState> {
+    let Ok(rd) = std::fs::read_dir(run_dir()) else {
+        return Vec::new();
+    };
+    let mut v: Vec<LinkState> = rd
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("link-"))
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .collect();
+    v.sort_by(|a, b| a.device.cmp(&b.device));
+    v
+}

@@ -14,6 +14,8 @@
 //! assert_eq!(e3372.personality, Personality::Hilink);
 //! ```
 
+mod apn;
+mod apn_memory;
 mod devices;
 mod modeswitch_data;
 mod recipes;
@@ -21,6 +23,15 @@ mod rules;
 mod switch;
 mod types;
 
+pub use apn::{
+    imsi_splits, plmn_from_imsi, uses_three_digit_mnc, validate_apn, ApnCandidate, ApnDatabase,
+    ApnDbError, ApnEntry, ApnSource, Country, InvalidApn, Plmn, Provider, APN_DB_ENV,
+    APN_DB_INSTALL, MAX_APN_LEN, SYSTEM_APN_DB,
+};
+pub use apn_memory::{
+    assemble, candidates_for, sim_key, ApnMemory, MemoryError, RememberedApn, APN_MEMORY_ENV,
+    DEFAULT_APN_MEMORY, FALLBACK_APNS,
+};
 pub use devices::{known_devices, lookup, KnownDevice, KNOWN_DEVICES};
 pub use modeswitch_data::{
     c_strtol, config_to_recipe, parse_config, parse_config_name, ConfigName, DataEntry, DataError,

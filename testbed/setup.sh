@@ -33,13 +33,15 @@ step() { # step NAME: prints the time of the previous step
 MODULES=(
     dummy_hcd libcomposite usb_f_fs usb_f_mass_storage usb_f_acm usb_f_serial usb_f_ncm
     usb_f_ecm usb_f_rndis usb-storage uas sd_mod sr_mod sg option usb_wwan usbserial cdc_acm
-    cdc_ether cdc_ncm huawei_cdc_ncm cdc_mbim qmi_wwan cdc-wdm usbnet ppp_generic ppp_async
+    cdc_ether cdc_ncm huawei_cdc_ncm cdc_mbim qmi_wwan cdc-wdm usbnet slhc ppp_generic ppp_async
     ppp_deflate ppp_synctty bsd_comp configfs usbmon virtio_pci virtio_console 9p 9pnet_virtio
     isofs
 )
 # Subtrees of lib/modules/KVER/kernel/ unpacked from the kernel .deb (the rest is not needed).
+# drivers/net/slip: slhc.ko (VJ header compression), which ppp_generic needs; busybox depmod only
+# sees the dependency when the module is unpacked. Changing this list re-runs the kernel step.
 MODULE_TREES=(
-    drivers/usb drivers/net/usb drivers/net/ppp drivers/net/mii.ko drivers/scsi drivers/cdrom
+    drivers/usb drivers/net/usb drivers/net/ppp drivers/net/slip drivers/net/mii.ko drivers/scsi drivers/cdrom
     drivers/virtio drivers/char/virtio_console.ko drivers/block/virtio_blk.ko
     fs/configfs fs/9p fs/netfs fs/fscache fs/isofs net/9p lib crypto
 )
@@ -108,7 +110,9 @@ mkdir -p "$cache"
 kdir="$cache/kernel"
 
 # ---------------------------------------------------------------- 3. kernel + modules + pppd
+trees="${MODULE_TREES[*]}"
 if [ "$(cat "$cache/kernel.stamp" 2>/dev/null || true)" != "$kpkg" ] \
+    || [ "$(cat "$kdir/trees" 2>/dev/null || true)" != "$trees" ] \
     || [ ! -s "$kdir/vmlinux" ] || [ ! -s "$kdir/lib/modules/$kver/modules.dep" ]; then
     step "download debs"
     rm -rf "$kdir" "$cache/debs" "$cache/kernel.stamp" "$cache/initrd.stamp"
@@ -150,6 +154,7 @@ if [ "$(cat "$cache/kernel.stamp" 2>/dev/null || true)" != "$kpkg" ] \
         dpkg-deb -x "$d" "$cache/ppp" || die "unpacking $d failed"
     done
     rm -rf "$cache/debs"
+    echo "$trees" >"$kdir/trees"
     echo "$kpkg" >"$cache/kernel.stamp"
 fi
 touch "$cache/kernel.stamp" # resolved and present: newer than the apt lists again

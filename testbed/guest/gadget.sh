@@ -27,15 +27,38 @@
 #   ffs_stop FNAME                   stop the daemon (if still running) and return its exit status
 #   ffs_wait_exit FNAME [SECS]       wait for the daemon to exit by itself (e.g. after a switch message)
 #
+# The dongle-sim gadget daemon (static binary passed with run.sh --file ...:/bin/dongle-gadget):
+#   gadget_modem FNAME PROFILE [ARGS...]  `dongle-gadget serve --profile PROFILE` on /dev/ffs-FNAME
+#                                    (after g_ffs), log /tmp/gadget-FNAME.log; ARGS e.g. --scenario F
+#   modem_stick [--ncm] VID PID PROFILE [ARGS...]
+#                                    gadget "stick" = VID:PID with the profile's serial ports over
+#                                    FunctionFS (function "modem") [+ kernel ncm], bound
+#   gadget_storage FNAME             `dongle-gadget storage` (BOT CD-ROM, exits 42/43 on a switch
+#                                    message), log /tmp/gadget-FNAME.log
+#   show_log FILE [LINES]            print FILE on the console as "VUSB:   " lines (default 80 lines)
+#
+# PPP (the network side of a data call):
+#   ppp_modules                      load ppp_generic (+ slhc) and ppp_async, make sure /dev/ppp exists
+#   ppp_peer_gadget [[--ncm] VID PID PROFILE]
+#                                    modem_stick (default 12d1:1506 e3372 with --ncm) whose daemon
+#                                    starts a network-side pppd (ppp9, 192.0.2.1, gives the host 192.0.2.2,
+#                                    no auth, any APN) on CONNECT; log /tmp/gadget-modem.log, peer log
+#                                    /tmp/peer-ppp.log. Then dial /dev/ttyUSB0 (ATD*99#) from the host.
+#   wait_ppp_addr IFACE ADDR [SECS]  wait until IFACE has inet ADDR
+#
 # Host side / checks:
 #   host CMD [ARGS...]               run a host binary (chroot into the 9p-mounted host /)
+#   host_bg CMD [ARGS...]            the same in the background; $! is the host program's own pid
+#                                    (exec'd, so `kill $!` stops the program itself)
 #   wait_for PATH [SECS]             wait until PATH exists (default 10 s)
 #   wait_gone PATH [SECS]            wait until PATH is gone
 #   wait_driver IFACE DRIVER [SECS]  wait until /sys/bus/usb/devices/IFACE is bound to DRIVER
 #   option_new_id VID PID [CLASS]    echo "VID PID [CLASS]" > option's new_id (loads option first)
 #   usb_summary                      one VUSB: line per device and interface (class, driver, tty, net)
 #   capture NAME CMD [ARGS...]       run CMD, print its stdout+stderr between VUSB-OUT markers
-#                                    (parsed by crates/dongle/tests/vusb), return its status
+#                                    (parsed by crates/dongle/tests/vusb), return its status; the end
+#                                    marker has its exit status and guest wall time (10 ms steps):
+#                                    VUSB-OUT-END NAME rc=N ms=M
 #   check DESC CMD [ARGS...]         run CMD; print "VUSB: ok DESC" or "VUSB: FAIL DESC"; count failures
 #   finish                           exit 0 if no check failed, else 1 (end a test script with it)
 
@@ -193,11 +216,68 @@ ffs_stop() {
     wait "$_pid"
 }
 
+# ---------------------------------------------------------------- dongle-gadget
+GADGET=/bin/dongle-gadget
+gadget_modem() {
+    _gm="$1"; _gp="$2"; shift 2
+    [ -x "$GADGET" ] || vusb_die "$GADGET missing (run.sh --file target/x86_64-unknown-linux-gnu/release/dongle-gadget:$GADGET)"
+    ffs_start "$_gm" "$GADGET" serve --profile "$_gp" --ffs "/dev/ffs-$_gm" --log "/tmp/gadget-$_gm.log" "$@"
+}
+gadget_storage() {
+    [ -x "$GADGET" ] || vusb_die "$GADGET missing (run.sh --file target/x86_64-unknown-linux-gnu/release/dongle-gadget:$GADGET)"
+    ffs_start "$1" "$GADGET" storage --ffs "/dev/ffs-$1" --log "/tmp/gadget-$1.log"
+}
+modem_stick() {
+    _ms_ncm=0
+    [ "$1" = --ncm ] && { _ms_ncm=1; shift; }
+    _ms_vid="$1"; _ms_pid="$2"; _ms_prof="$3"; shift 3
+    g_new stick "$_ms_vid" "$_ms_pid"
+    g_ffs stick modem
+    gadget_modem modem "$_ms_prof" "$@"
+    [ "$_ms_ncm" = 1 ] && g_ncm stick
+    g_bind stick
+}
+show_log() {
+    echo "VUSB: ---- $1 ----"
+    if [ -f "$1" ]; then head -n "${2:-80}" "$1" | sed 's/^/VUSB:   /'; else echo "VUSB:   (missing)"; fi
+}
+
+# ---------------------------------------------------------------- PPP
+PPP_NET_ADDR=192.0.2.1
+PPP_HOST_ADDR=192.0.2.2
+ppp_modules() {
+    modprobe ppp_async || vusb_die "modprobe ppp_async (ppp_generic needs slhc: is it in the initramfs?)"
+    # devtmpfs creates /dev/ppp (char 108:0) when ppp_generic registers; make it if it did not.
+    wait_for /dev/ppp 2 || { grep -q ' ppp$' /proc/devices && mknod /dev/ppp c 108 0; }
+    [ -c /dev/ppp ] || vusb_die "/dev/ppp missing after modprobe ppp_async"
+}
+ppp_peer_gadget() {
+    ppp_modules
+    if [ $# -ge 3 ]; then
+        modem_stick "$@" --ppp-peer "/usr/sbin/pppd nodetach noauth local nocrtscts noipv6 lcp-echo-interval 0 unit 9 $PPP_NET_ADDR:$PPP_HOST_ADDR logfile /tmp/peer-ppp.log"
+    else
+        modem_stick --ncm 0x12d1 0x1506 e3372 --ppp-peer "/usr/sbin/pppd nodetach noauth local nocrtscts noipv6 lcp-echo-interval 0 unit 9 $PPP_NET_ADDR:$PPP_HOST_ADDR logfile /tmp/peer-ppp.log"
+    fi
+}
+wait_ppp_addr() {
+    _n=$(( ${3:-20} * 20 ))
+    while ! ip -4 addr show "$1" 2>/dev/null | grep -q "inet $2"; do
+        _n=$((_n - 1)); [ "$_n" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
 # ---------------------------------------------------------------- host side
 host() {
     is_mounted "$VUSB_HOST_ROOT" || vusb_die "host root not mounted at $VUSB_HOST_ROOT (-virtfs missing?)"
     chroot "$VUSB_HOST_ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         HOME=/root LANG=C.UTF-8 TMPDIR=/run RUST_BACKTRACE=1 "$@"
+}
+
+host_bg() {
+    is_mounted "$VUSB_HOST_ROOT" || vusb_die "host root not mounted at $VUSB_HOST_ROOT (-virtfs missing?)"
+    (exec chroot "$VUSB_HOST_ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root LANG=C.UTF-8 TMPDIR=/run RUST_BACKTRACE=1 "$@") &
 }
 
 option_new_id() {
@@ -228,9 +308,11 @@ usb_summary() {
 capture() {
     _name="$1"; shift
     echo "VUSB-OUT-BEGIN $_name"
+    _t0=$(cut -d' ' -f1 /proc/uptime)
     "$@" 2>&1
     _rc=$?
-    echo "VUSB-OUT-END $_name rc=$_rc"
+    _t1=$(cut -d' ' -f1 /proc/uptime)
+    echo "VUSB-OUT-END $_name rc=$_rc ms=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%d", (b - a) * 1000 }')"
     return "$_rc"
 }
 

@@ -8,6 +8,7 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The workspace root (two levels above this crate).
@@ -73,9 +74,65 @@ pub fn run_scenario(name: &str) -> Run {
     run_scenario_with(name, &[])
 }
 
+/// The guest's FunctionFS gadget daemon: `dongle-gadget` from `dongle-sim`, built once per test
+/// process as a static release binary (it runs in the busybox initramfs, not through the 9p
+/// share). Same command and flags as in testbed/README.md, so a manual build is reused: cargo
+/// only checks freshness then (≈0.1 s); from nothing ≈16 s on 2 cores.
+pub fn gadget_binary() -> &'static Path {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let built = BIN.get_or_init(|| {
+        const TARGET: &str = "x86_64-unknown-linux-gnu";
+        // CARGO_BIN_EXE_dongle = <target dir>/debug/dongle: follows CARGO_TARGET_DIR.
+        let target_dir = Path::new(env!("CARGO_BIN_EXE_dongle"))
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let started = Instant::now();
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "dongle-sim",
+                "--bin",
+                "dongle-gadget",
+            ])
+            .args(["--target", TARGET])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .current_dir(workspace())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "building the static dongle-gadget failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        eprintln!(
+            "vusb: static dongle-gadget ready in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(target_dir.join(TARGET).join("release/dongle-gadget"))
+    });
+    match built {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// [`run_scenario`] with the static `dongle-gadget` in the guest as `/bin/dongle-gadget` (the
+/// FunctionFS scenarios).
+pub fn run_gadget_scenario(name: &str) -> Run {
+    run_scenario_with(name, &[(gadget_binary(), "/bin/dongle-gadget")])
+}
+
 /// [`run_scenario`] with extra files put into the guest's initramfs: `(host path, guest path)`,
 /// e.g. the static FunctionFS gadget daemon as `/bin/dongle-gadget`.
-#[allow(dead_code)] // the hook for FunctionFS scenarios
 pub fn run_scenario_with(name: &str, files: &[(&Path, &str)]) -> Run {
     let root = workspace();
     let script = root.join("testbed/scenarios").join(format!("{name}.sh"));
@@ -165,6 +222,12 @@ impl Run {
 
     /// Output and exit status of a `capture NAME ...` section.
     pub fn captured(&self, name: &str) -> (String, i32) {
+        let (out, rc, _) = self.captured_timed(name);
+        (out, rc)
+    }
+
+    /// Output, exit status and guest wall time (ms, 10 ms resolution) of a `capture` section.
+    pub fn captured_timed(&self, name: &str) -> (String, i32, u64) {
         let begin = format!("VUSB-OUT-BEGIN {name}");
         let end = format!("VUSB-OUT-END {name} rc=");
         let mut lines = self.console.lines();
@@ -173,13 +236,32 @@ impl Run {
         }
         let mut body = Vec::new();
         for l in lines {
-            if let Some(rc) = l.strip_prefix(&end) {
-                let rc = rc.trim().parse().unwrap_or(-1);
-                return (body.join("\n"), rc);
+            // The command's last line may lack its newline: the marker then ends that line.
+            if let Some(at) = l.find(&end) {
+                if at > 0 {
+                    body.push(&l[..at]);
+                }
+                let mut fields = l[at + end.len()..].split_whitespace();
+                let rc = fields.next().and_then(|f| f.parse().ok()).unwrap_or(-1);
+                let ms = fields
+                    .find_map(|f| f.strip_prefix("ms="))
+                    .and_then(|f| f.parse().ok())
+                    .unwrap_or(0);
+                return (body.join("\n"), rc, ms);
             }
             body.push(l);
         }
         self.fail(&format!("captured output `{name}` not terminated"))
+    }
+
+    /// The lines of a file the guest printed with `show_log FILE` (prefix removed).
+    pub fn shown_log(&self, file: &str) -> Vec<&str> {
+        let header = format!("VUSB: ---- {file} ----");
+        let mut lines = self.console.lines();
+        if !lines.any(|l| l == header) {
+            self.fail(&format!("the guest did not show {file}"));
+        }
+        lines.map_while(|l| l.strip_prefix("VUSB:   ")).collect()
     }
 
     /// A captured `dongle --json ...` run: must exit 0 and print JSON.

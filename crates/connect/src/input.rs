@@ -50,6 +50,11 @@ impl Apn {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The empty APN: the network picks its default (many accept it).
+    pub fn network_default() -> Apn {
+        Apn(String::new())
+    }
 }
 
 impl fmt::Display for Apn {

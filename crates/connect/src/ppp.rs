@@ -108,7 +108,8 @@ pub struct LinkInfo {
 
 impl LinkInfo {
     /// Read one pppd log line ("local  IP address 10.0.0.2" …). Returns true
-    /// when the line completes the link (the local address is known).
+    /// when the line told something new. pppd's ipcp_up() prints the local
+    /// address, then the remote and the DNS servers, all at once.
     pub fn take(&mut self, line: &str) -> bool {
         let l = line.trim();
         let last = || l.split_whitespace().last().map(str::to_string);
@@ -118,15 +119,21 @@ impl LinkInfo {
             self.interface = rest.split_whitespace().next().map(str::to_string);
         } else if l.starts_with("local  IP address") || l.starts_with("local IP address") {
             self.local = last();
-            return true;
         } else if l.starts_with("remote IP address") {
             self.remote = last();
         } else if l.starts_with("primary   DNS address") || l.starts_with("secondary DNS address") {
             if let Some(d) = last() {
                 self.dns.push(d);
             }
+        } else {
+            return false;
         }
-        false
+        true
+    }
+
+    /// The link carries IP once our address is known.
+    pub fn is_up(&self) -> bool {
+        self.local.is_some()
     }
 }
 
@@ -134,7 +141,8 @@ impl LinkInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PppEvent {
     Log(String),
-    Up(LinkInfo),
+    /// What is known about the link so far (sent whenever it changes).
+    Info(LinkInfo),
     /// pppd's stdout closed: it is exiting.
     Closed,
 }
@@ -190,10 +198,10 @@ pub fn spawn(tty: OwnedFd, cfg: &PppConfig) -> std::io::Result<Pppd> {
             for line in BufReader::new(pipe).lines() {
                 let Ok(line) = line else { break };
                 log::info!("pppd: {line}");
-                let up = info.take(&line);
+                let changed = info.take(&line);
                 let _ = tx.send(PppEvent::Log(line));
-                if up {
-                    let _ = tx.send(PppEvent::Up(info.clone()));
+                if changed {
+                    let _ = tx.send(PppEvent::Info(info.clone()));
                 }
             }
             let _ = tx.send(PppEvent::Closed);
@@ -267,10 +275,13 @@ mod tests {
             "primary   DNS address 194.154.192.1",
             "secondary DNS address 194.154.192.101",
         ];
+        assert!(!i.take("Serial connection established."));
         for l in lines {
-            assert!(!i.take(l));
+            assert!(i.take(l));
         }
+        assert!(!i.is_up());
         assert!(i.take("local  IP address 10.50.3.7"));
+        assert!(i.is_up());
         assert_eq!(i.interface.as_deref(), Some("ppp0"));
         assert_eq!(i.local.as_deref(), Some("10.50.3.7"));
         assert_eq!(i.remote.as_deref(), Some("10.64.64.64"));

@@ -53,6 +53,8 @@ pub fn modem_finding(e: &AtError) -> Finding {
 
 /// Read the SIM state and, on Huawei firmware, the retry counters.
 pub fn status(s: &AtSession) -> Result<SimStatus, Finding> {
+    // Numeric +CME errors tell "no SIM" from "SIM failure"; plain ERROR does not.
+    let _ = s.command("AT+CMEE=1");
     let state = match s.command("AT+CPIN?") {
         Ok(r) => match parse_cpin(&r.body()) {
             Ok(SimLock::None) => SimState::Ready,

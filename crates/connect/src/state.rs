@@ -76,7 +76,11 @@ impl LinkState {
     /// Is the owning process still there? A state file left by a killed
     /// process is stale.
     pub fn alive(&self) -> bool {
-        PathBuf::from(format!("/proc/{}", self.pid)).exists()
+        // A zombie (exited, not yet reaped by its parent) is gone for us.
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
+            Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+            Err(_) => false,
+        }
     }
 }
 

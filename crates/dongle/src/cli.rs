@@ -52,6 +52,8 @@ pub enum Command {
     At(AtArgs),
     /// Identity, SIM, network and signal of a modem.
     Info(PortSelect),
+    /// The APNs to try for a SIM's network (mobile-broadband-provider-info), best first.
+    Apn(ApnArgs),
     /// Run a virtual modem in the foreground (for trying dongle and for tests).
     Sim(SimArgs),
     /// Switch a stick out of its plug-in storage mode (usb_modeswitch's job, without the sleeps).
@@ -160,4 +162,29 @@ pub struct SimArgs {
     /// Where to create sys/ and dev/.
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ApnArgs {
+    /// The network: MCCMNC (27001, 310410) or MCC/MNC (262/07). Default: the SIM's, read from
+    /// the modem (AT+CIMI).
+    #[arg(value_name = "MCCMNC", conflicts_with = "imsi")]
+    pub network: Option<String>,
+    /// An IMSI (6 to 15 digits) instead; both MNC lengths are tried.
+    #[arg(long, value_name = "IMSI")]
+    pub imsi: Option<String>,
+    /// The database (default: $DONGLE_APN_DB, else
+    /// /usr/share/mobile-broadband-provider-info/serviceproviders.xml).
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Everything the database has for the network (MMS and WAP APNs, duplicates), not just
+    /// what `dongle up` tries.
+    #[arg(long)]
+    pub all: bool,
+    /// The modem whose SIM to read: USB path, vid:pid or index from `dongle list`.
+    #[arg(long, value_name = "DEV", conflicts_with_all = ["network", "imsi"])]
+    pub device: Option<String>,
+    /// Read the SIM through this tty (path, or a name under --dev such as ttyUSB2).
+    #[arg(long, value_name = "TTY", conflicts_with_all = ["network", "imsi", "device"])]
+    pub port: Option<String>,
 }

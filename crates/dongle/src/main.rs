@@ -47,6 +47,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Probe(a) => cmd::probe::run(&ctx, a),
         Command::At(a) => cmd::at::run(&ctx, a),
         Command::Info(a) => cmd::info::run(&ctx, a),
+        Command::Apn(a) => cmd::apn::run(&ctx, a),
         Command::Switch(a) => cmd::switch::run(&ctx, a),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())

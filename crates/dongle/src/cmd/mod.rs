@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod apn;
 pub mod at;
 pub mod info;
 pub mod list;

@@ -38,7 +38,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PROFILE")]
     pub sim: Option<String>,
     /// Fault scenario (TOML) for --sim.
-    #[arg(long, global = true, value_name = "FILE", requires = "sim")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
 }
 
@@ -61,6 +61,84 @@ pub enum Command {
     /// Read or change the stick's persistent port layout (Huawei AT^SETPORT).
     #[command(subcommand)]
     Mode(ModeCommand),
+    /// Unlock the SIM with its PIN (or PUK and a new PIN), read from a file or variable.
+    Unlock(UnlockArgs),
+    /// Get online and stay online (foreground; reconnects by itself).
+    Up(UpArgs),
+    /// Take a link down (stops the `dongle up` that owns it).
+    Down(DownArgs),
+    /// Show the links that are up.
+    Status,
+}
+
+/// Where secrets come from: never the command line (it shows in `ps`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SecretArgs {
+    /// File whose first line is the SIM PIN (the new PIN when unlocking with a PUK).
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
+    /// Environment variable holding the SIM PIN.
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+    /// File whose first line is the SIM PUK.
+    #[arg(long, value_name = "FILE")]
+    pub puk_file: Option<PathBuf>,
+    /// Environment variable holding the SIM PUK.
+    #[arg(long, value_name = "VAR")]
+    pub puk_env: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub select: PortSelect,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Allow the last PIN/PUK try (a wrong code then blocks or destroys the SIM).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub select: PortSelect,
+    /// Access point name; default: from the SIM's network (`dongle apn`).
+    #[arg(long)]
+    pub apn: Option<String>,
+    /// PPP user name, if the APN needs one (most do not).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// File whose first line is the PPP password.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Environment variable holding the PPP password.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// How to connect: ppp (ncm and hilink are coming).
+    #[arg(long, value_name = "ppp|ncm|hilink")]
+    pub via: Option<String>,
+    /// Give up after the first failure instead of retrying with backoff.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds to wait for network registration.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub register_timeout: u64,
+    /// Refuse to connect while roaming.
+    #[arg(long)]
+    pub no_roaming: bool,
+    /// Do not add a default route through the link.
+    #[arg(long)]
+    pub no_default_route: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DownArgs {
+    /// USB path or port of the link; default: every link.
+    #[arg(value_name = "DEV")]
+    pub device: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

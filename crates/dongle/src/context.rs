@@ -19,6 +19,12 @@ pub struct Context {
 impl Context {
     pub fn new(global: Global) -> Result<Context, Failure> {
         let Some(profile) = global.sim.clone() else {
+            if let Some(f) = &global.scenario {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!("--scenario {} needs --sim PROFILE (or `dongle sim PROFILE --dir DIR --scenario FILE`)", f.display()),
+                ));
+            }
             return Ok(Context {
                 sysfs: Sysfs::new(&global.sysfs),
                 dev_root: global.dev.clone(),

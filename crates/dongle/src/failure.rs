@@ -22,6 +22,8 @@ pub enum Exit {
     Modem = 6,
     /// The port disappeared while in use.
     Gone = 7,
+    /// Could not get (or stay) online; the message says why and the fix.
+    Offline = 8,
 }
 
 #[derive(Debug)]

@@ -35,11 +35,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Sim(args) = &cli.command {
         // `dongle sim` creates the simulator itself; `--sim` makes no sense here.
-        let ctx = context::Context::new(cli::Global {
+        let global = cli::Global {
             sim: None,
+            scenario: None,
             ..cli.global.clone()
-        })?;
-        return cmd::sim::run(&ctx, args);
+        };
+        let ctx = context::Context::new(global)?;
+        return cmd::sim::run(&ctx, args, cli.global.scenario.as_deref());
     }
     let ctx = context::Context::new(cli.global.clone())?;
     match &cli.command {
@@ -49,6 +51,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Info(a) => cmd::info::run(&ctx, a),
         Command::Apn(a) => cmd::apn::run(&ctx, a),
         Command::Switch(a) => cmd::switch::run(&ctx, a),
+        Command::Unlock(a) => cmd::unlock::run(&ctx, a),
+        Command::Up(a) => cmd::up::run(&ctx, a),
+        Command::Down(a) => cmd::link::down(&ctx, a.device.as_deref()),
+        Command::Status => cmd::link::status(&ctx),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
         }

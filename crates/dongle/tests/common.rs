@@ -58,8 +58,20 @@ pub struct BackgroundSim {
 
 impl BackgroundSim {
     pub fn start(profile: &str) -> BackgroundSim {
+        Self::start_with(profile, "")
+    }
+
+    /// With a scenario (TOML text).
+    pub fn start_with(profile: &str, scenario: &str) -> BackgroundSim {
         let dir = tempfile::tempdir().unwrap();
+        let scenario_file = dir.path().join("scenario.toml").into_os_string();
+        std::fs::write(&scenario_file, scenario).unwrap();
         let child = StdCommand::new(assert_cmd::cargo::cargo_bin("dongle"))
+            .args(if scenario.is_empty() {
+                vec![]
+            } else {
+                vec!["--scenario".into(), scenario_file.clone()]
+            })
             .args(["sim", profile, "--dir"])
             .arg(dir.path().join("sim"))
             .stdout(Stdio::null())

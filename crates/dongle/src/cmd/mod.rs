@@ -3,8 +3,11 @@
 pub mod apn;
 pub mod at;
 pub mod info;
+pub mod link;
 pub mod list;
 pub mod mode;
 pub mod probe;
 pub mod sim;
 pub mod switch;
+pub mod unlock;
+pub mod up;

@@ -24,8 +24,12 @@ struct SimPortOut {
     interface: u8,
 }
 
-pub fn run(ctx: &Context, args: &SimArgs) -> Result<(), Failure> {
-    let scenario = match &ctx.global.scenario {
+pub fn run(
+    ctx: &Context,
+    args: &SimArgs,
+    scenario: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let scenario = match scenario {
         Some(f) => Scenario::from_file(f).map_err(|e| Failure::new(Exit::Usage, e.to_string()))?,
         None => Scenario::default(),
     };

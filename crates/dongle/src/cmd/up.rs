@@ -1,0 +1,519 @@
+//! `dongle up`: online, and kept online.
+//!
+//! The sequence (DESIGN.md's data flow): find the ports → SIM (unlock if a
+//! PIN was given) → registration → APN → dial on the modem port → pppd on the
+//! same open tty → supervise. When the link drops, the finding is logged and
+//! the whole sequence runs again after a backoff (5 s doubling to 10 min),
+//! because a stick that was replugged or reset needs all of it again.
+
+use crate::cli::UpArgs;
+use crate::cmd::unlock::{finding_failure, read_codes};
+use crate::context::Context;
+use crate::failure::{Exit, Failure};
+use crate::ports::{self, Port};
+use dongle_at::parse::identity;
+use dongle_at::probe::ProbeOptions;
+use dongle_at::{AtSession, OpenOptions, SerialPort};
+use dongle_catalog::PortRole;
+use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory};
+use dongle_connect::backoff::Backoff;
+use dongle_connect::input::{read_secret, Apn, Code, Credential};
+use dongle_connect::ppp::{self, PppConfig, PppEvent};
+use dongle_connect::state::LinkState;
+use dongle_connect::{dial, sim, Finding};
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Plan {
+    /// `--apn`, checked.
+    apn: Option<Apn>,
+    pin: Option<Code>,
+    puk: Option<Code>,
+    ppp: PppConfig,
+}
+
+pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
+    if a.via.as_deref().is_some_and(|v| v != "ppp") {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "--via {} is not available yet; use --via ppp (NCM and HiLink are being built)",
+                a.via.as_deref().unwrap_or("")
+            ),
+        ));
+    }
+    let plan = plan(a)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let mut backoff = Backoff::default();
+    let mut reconnects = 0;
+    // Which APN candidate to start with: advances past APNs the network refused.
+    let mut cursor = 0;
+    loop {
+        let outcome = attempt(ctx, a, &plan, &stop, reconnects, &mut cursor);
+        let finding = match outcome {
+            Ok(Ended::Stopped) => return Ok(()),
+            Ok(Ended::Dropped(f)) => {
+                backoff.reset();
+                f
+            }
+            Err(Failed::TryNextApn(f)) => {
+                eprintln!(
+                    "dongle: {} [{}] — trying the next APN",
+                    f.summary, f.problem
+                );
+                continue;
+            }
+            Err(Failed::Finding(f)) => {
+                cursor = 0;
+                f
+            }
+        };
+        if a.once || stop.load(Ordering::SeqCst) {
+            return Err(finding_failure(finding));
+        }
+        let wait = backoff.next_delay();
+        eprintln!(
+            "dongle: {} [{}] — retrying in {} s (fix: {})",
+            finding.summary,
+            finding.problem,
+            wait.as_secs(),
+            finding.fix
+        );
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        reconnects += 1;
+    }
+}
+
+fn plan(a: &UpArgs) -> Result<Plan, Failure> {
+    let usage = |e: dongle_connect::input::InputError| Failure::new(Exit::Usage, e.to_string());
+    let (pin, puk) = read_codes(&a.secrets)?;
+    let apn = a
+        .apn
+        .as_deref()
+        .map(Apn::parse)
+        .transpose()
+        .map_err(usage)?;
+    let mut ppp = PppConfig::new("dongle");
+    ppp.default_route = !a.no_default_route;
+    ppp.user = a
+        .user
+        .as_deref()
+        .map(|u| Credential::parse("user name", u, false))
+        .transpose()
+        .map_err(usage)?;
+    let password = read_secret(
+        a.password_file.as_deref(),
+        a.password_env.as_deref(),
+        "password",
+    )
+    .map_err(usage)?;
+    ppp.password = password
+        .map(|p| Credential::parse("password", &p, true))
+        .transpose()
+        .map_err(usage)?;
+    Ok(Plan { apn, pin, puk, ppp })
+}
+
+enum Failed {
+    Finding(Finding),
+    /// The network refused this APN after CONNECT (IPCP or authentication):
+    /// the next candidate deserves a try at once.
+    TryNextApn(Finding),
+}
+
+impl From<Finding> for Failed {
+    fn from(f: Finding) -> Failed {
+        Failed::Finding(f)
+    }
+}
+
+/// One APN to try, with its credentials.
+#[derive(Clone)]
+struct Candidate {
+    apn: Apn,
+    user: Option<Credential>,
+    password: Option<Credential>,
+    source: String,
+}
+
+enum Ended {
+    /// We were asked to stop (signal, `dongle down`).
+    Stopped,
+    /// The link was up and went down.
+    Dropped(Finding),
+}
+
+/// The control and modem ports of the chosen modem.
+fn find_ports(ctx: &Context, a: &UpArgs) -> Result<(Port, Port), Finding> {
+    let no_modem = |what: String| Finding::new("port_silent", what, "dongle list; dongle probe");
+    let cands = ports::candidates(ctx, a.select.device.as_deref(), a.select.port.as_slice())
+        .map_err(|f| no_modem(f.message))?;
+    let found = ports::probe(&cands, &ProbeOptions::default());
+    if let Some(b) = found
+        .iter()
+        .find(|p| a.select.port.is_some() && p.holder.is_some())
+    {
+        return Err(Finding::new(
+            "port_busy",
+            format!(
+                "{} is in use by {}",
+                b.port.display(),
+                b.holder.as_ref().map(|h| h.to_string()).unwrap_or_default()
+            ),
+            "stop that program (e.g. `systemctl stop ModemManager`)",
+        ));
+    }
+    let control = ports::control_port(&found)
+        .cloned()
+        .ok_or_else(|| no_modem("no port of the modem answered AT".into()))?;
+    let modem = found
+        .iter()
+        .find(|p| p.at && p.role == PortRole::Modem)
+        .or_else(|| a.select.port.is_some().then_some(&control))
+        .cloned()
+        .ok_or_else(|| {
+            Finding::new(
+                "needs_setport",
+                "the modem has no PPP (modem) port in its current layout",
+                "dongle mode set serial (Huawei), or use NCM/HiLink when available",
+            )
+        })?;
+    Ok((control, modem))
+}
+
+fn open(p: &Port) -> Result<SerialPort, Finding> {
+    SerialPort::open(&p.port, &OpenOptions::default())
+        .map_err(|e| Finding::new("port_busy", e.to_string(), "dongle probe"))
+}
+
+fn attempt(
+    ctx: &Context,
+    a: &UpArgs,
+    plan: &Plan,
+    stop: &AtomicBool,
+    reconnects: u32,
+    cursor: &mut usize,
+) -> Result<Ended, Failed> {
+    let (control, modem) = find_ports(ctx, a)?;
+    let device = control
+        .device
+        .clone()
+        .unwrap_or_else(|| control.tty.clone());
+    let mut state = LinkState {
+        device: device.clone(),
+        port: modem.port.display().to_string(),
+        via: "ppp".into(),
+        state: "connecting".into(),
+        apn: None,
+        interface: None,
+        local: None,
+        remote: None,
+        dns: Vec::new(),
+        since: None,
+        pid: std::process::id(),
+        reconnects,
+        problem: None,
+    };
+    let _ = state.save();
+    let prepared = prepare(&control, a, plan)?;
+    let cands = &prepared.candidates;
+    if *cursor >= cands.len() {
+        *cursor = 0;
+    }
+    // Dial on the modem port and keep a second handle on the open line: the
+    // session's own handle closes when it ends, and the line must stay open
+    // (no DTR drop) until pppd has it.
+    let port = open(&modem)?;
+    let line: OwnedFd = port
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| Finding::new("port_gone", e.to_string(), "replug the stick"))?;
+    let session = AtSession::new(port);
+    let mut last = None;
+    let mut connected = None;
+    for (k, cand) in cands.iter().enumerate().skip(*cursor) {
+        log::info!("trying APN \"{}\" ({})", cand.apn, cand.source);
+        match dial::dial(&session, &cand.apn, 1) {
+            Ok(c) => {
+                *cursor = k;
+                connected = Some((cand.clone(), c));
+                break;
+            }
+            Err(f) if f.problem == "wrong_apn" => last = Some(f),
+            Err(f) => return Err(f.into()),
+        }
+    }
+    let Some((cand, c)) = connected else {
+        *cursor = 0;
+        let f = last
+            .unwrap_or_else(|| Finding::new("wrong_apn", "no APN to try", "dongle up --apn APN"));
+        return Err(f.into());
+    };
+    drop(session);
+    log::info!(
+        "{}: CONNECT {} with APN \"{}\"",
+        modem.port.display(),
+        c.rate.unwrap_or_default(),
+        cand.apn
+    );
+    state.apn = Some(cand.apn.to_string());
+    let mut cfg = plan.ppp.clone();
+    cfg.link = device
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cfg.user.is_none() {
+        cfg.user = cand.user.clone();
+        cfg.password = cfg.password.clone().or(cand.password.clone());
+    }
+    let mut pppd = ppp::spawn(line, &cfg).map_err(|e| {
+        Finding::new(
+            "ppp_missing",
+            format!("cannot start {}: {e}", cfg.pppd.display()),
+            "apt-get install ppp",
+        )
+    })?;
+    match supervise(ctx, &mut pppd, &mut state, stop, || {
+        remember(&prepared, &cand)
+    }) {
+        Err(f)
+            if matches!(f.problem, "ppp_ipcp_rejected" | "ppp_auth_failed")
+                && *cursor + 1 < cands.len() =>
+        {
+            *cursor += 1;
+            Err(Failed::TryNextApn(f))
+        }
+        other => other.map_err(Failed::Finding),
+    }
+}
+
+/// The APN worked: next time it is tried first (connect_and_hilink.md §5.3:
+/// several candidates per network, only one of which a given SIM accepts).
+fn remember(prepared: &Prepared, cand: &Candidate) {
+    let Some(key) = &prepared.sim_key else { return };
+    match ApnMemory::open(ApnMemory::default_path()) {
+        Ok(mut m) => {
+            if m.recall(key).as_deref() != Some(cand.apn.as_str()) {
+                if let Err(e) = m.remember(key, cand.apn.as_str()) {
+                    log::warn!("cannot remember the APN: {e}");
+                }
+            }
+        }
+        Err(e) => log::warn!("cannot open the APN memory: {e}"),
+    }
+}
+
+struct Prepared {
+    candidates: Vec<Candidate>,
+    /// ICCID (or IMSI) under which a working APN is remembered.
+    sim_key: Option<String>,
+}
+
+/// SIM, registration and the APN list, on the control port.
+fn prepare(control: &Port, a: &UpArgs, plan: &Plan) -> Result<Prepared, Finding> {
+    let s = AtSession::new(open(control)?);
+    let st = sim::status(&s)?;
+    if st.state != sim::SimState::Ready {
+        if plan.pin.is_none() && plan.puk.is_none() {
+            return Err(sim::blocking_finding(&st)
+                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
+        }
+        sim::unlock(&s, plan.pin.as_ref(), plan.puk.as_ref(), false)?;
+    }
+    dial::wait_registered(&s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
+    let imsi = s
+        .command("AT+CIMI")
+        .ok()
+        .and_then(|r| identity::parse_imsi(&r.body()).ok());
+    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
+        s.command(c)
+            .ok()
+            .and_then(|r| identity::parse_iccid(&r.body()).ok())
+    });
+    // The session ends here: the modem port may be this same port.
+    drop(s);
+    let db = match ApnDatabase::load(None) {
+        Ok(db) => Some(db),
+        Err(e) => {
+            log::warn!("{e}");
+            None
+        }
+    };
+    let memory = ApnMemory::open(ApnMemory::default_path()).ok();
+    let found = candidates_for(
+        imsi.as_deref(),
+        iccid.as_deref(),
+        db.as_ref(),
+        memory.as_ref(),
+        plan.apn.as_ref().map(Apn::as_str),
+    )
+    .map_err(|e| Finding::new("wrong_apn", e.to_string(), "dongle up --apn APN"))?;
+    let candidates = found
+        .iter()
+        .filter_map(|c| {
+            let apn = Apn::parse(&c.apn).ok()?;
+            let user = c
+                .username
+                .as_deref()
+                .and_then(|u| Credential::parse("user name", u, false).ok());
+            let password = c
+                .password
+                .as_deref()
+                .and_then(|p| Credential::parse("password", p, true).ok());
+            Some(Candidate {
+                apn,
+                user,
+                password,
+                source: format!("{:?}", c.source).to_lowercase(),
+            })
+        })
+        .collect();
+    Ok(Prepared {
+        candidates,
+        sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
+    })
+}
+
+fn supervise(
+    ctx: &Context,
+    pppd: &mut ppp::Pppd,
+    state: &mut LinkState,
+    stop: &AtomicBool,
+    on_up: impl Fn(),
+) -> Result<Ended, Finding> {
+    let mut log: Vec<String> = Vec::new();
+    let mut info = ppp::LinkInfo::default();
+    // pppd prints the address, peer and DNS lines together: announce once
+    // they have settled.
+    let mut announce_at: Option<Instant> = None;
+    let mut announced = false;
+    let started = Instant::now();
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            terminate(pppd);
+            state.remove();
+            if !ctx.global.quiet {
+                eprintln!("dongle: link down (stopped)");
+            }
+            return Ok(Ended::Stopped);
+        }
+        match pppd.events.recv_timeout(Duration::from_millis(50)) {
+            Ok(PppEvent::Log(l)) => log.push(l),
+            Ok(PppEvent::Info(i)) => {
+                info = i;
+                if info.is_up() && announce_at.is_none() {
+                    announce_at = Some(Instant::now() + Duration::from_millis(300));
+                }
+                if announced {
+                    update(state, &info);
+                }
+            }
+            Ok(PppEvent::Closed) | Err(_) => {}
+        }
+        if !announced && announce_at.is_some_and(|t| Instant::now() >= t) {
+            announced = true;
+            update(state, &info);
+            state.state = "up".into();
+            state.since = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs());
+            let _ = state.save();
+            on_up();
+            announce(ctx, state, started.elapsed());
+        }
+        if let Ok(Some(status)) = pppd.child.try_wait() {
+            // Its last lines may still be in the pipes: read until both close.
+            let mut closed = 0;
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while closed < 2 && Instant::now() < deadline {
+                match pppd.events.recv_timeout(Duration::from_millis(50)) {
+                    Ok(PppEvent::Log(l)) => log.push(l),
+                    Ok(PppEvent::Closed) => closed += 1,
+                    Ok(PppEvent::Info(_)) => {}
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                    Err(_) => {}
+                }
+            }
+            let finding = ppp::explain_exit(status.code(), &log).unwrap_or_else(|| {
+                Finding::new("link_closed", "pppd was stopped from outside", "dongle up")
+            });
+            state.state = "waiting".into();
+            state.problem = Some(finding.problem.to_string());
+            state.interface = None;
+            state.local = None;
+            let _ = state.save();
+            return if info.is_up() {
+                Ok(Ended::Dropped(finding))
+            } else {
+                Err(finding)
+            };
+        }
+    }
+}
+
+fn update(state: &mut LinkState, info: &ppp::LinkInfo) {
+    state.interface = info.interface.clone();
+    state.local = info.local.clone();
+    state.remote = info.remote.clone();
+    state.dns = info.dns.clone();
+    if state.state == "up" {
+        let _ = state.save();
+    }
+}
+
+fn announce(ctx: &Context, s: &LinkState, took: Duration) {
+    if ctx.global.json {
+        crate::output::json(s);
+    } else if !ctx.global.quiet {
+        println!(
+            "Online: {} {} via {} (APN \"{}\", DNS {}) in {:.1} s",
+            s.interface.as_deref().unwrap_or("?"),
+            s.local.as_deref().unwrap_or("?"),
+            s.port,
+            s.apn.as_deref().unwrap_or(""),
+            if s.dns.is_empty() {
+                "-".to_string()
+            } else {
+                s.dns.join(", ")
+            },
+            took.as_secs_f64()
+        );
+        println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
+
+/// Ask pppd to end the link cleanly (it sends LCP Terminate), then insist.
+fn terminate(pppd: &mut ppp::Pppd) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pppd.child.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = pppd.child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = pppd.child.kill();
+    let _ = pppd.child.wait();
+}

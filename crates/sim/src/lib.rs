@@ -41,6 +41,7 @@
 
 pub mod ffs;
 pub mod firmware;
+pub mod hilink;
 mod profile;
 mod pty;
 mod scenario;

@@ -69,6 +69,9 @@ pub enum Command {
     Down(DownArgs),
     /// Show the links that are up.
     Status,
+    /// A HiLink stick's web API: status, connect, disconnect, reboot, subnet, mode.
+    #[command(subcommand)]
+    Hilink(crate::cmd::hilink::HilinkCommand),
 }
 
 /// Where secrets come from: never the command line (it shows in `ps`).

@@ -48,6 +48,17 @@ impl Context {
                     format!("cannot create a directory for the simulator: {e}"),
                 )
             })?;
+        if profile == dongle_sim::hilink::PROFILE {
+            // A HiLink stick is a web API, not ttys: `Context::sim_hilink_url` (cmd/hilink.rs).
+            crate::cmd::hilink::start_sim(scenario)?;
+            return Ok(Context {
+                sysfs: Sysfs::new(dir.path()),
+                dev_root: dir.path().to_path_buf(),
+                global,
+                _sim: None,
+                _dir: Some(dir),
+            });
+        }
         let sim = start_sim(&profile, dir.path(), scenario)?;
         Ok(Context {
             sysfs: Sysfs::new(sim.sysfs_root()),

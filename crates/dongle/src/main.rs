@@ -55,6 +55,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Up(a) => cmd::up::run(&ctx, a),
         Command::Down(a) => cmd::link::down(&ctx, a.device.as_deref()),
         Command::Status => cmd::link::status(&ctx),
+        Command::Hilink(c) => cmd::hilink::run(&ctx, c),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
         }

@@ -8,6 +8,14 @@ use crate::ports;
 use dongle_at::info::{self, ModemInfo};
 
 pub fn run(ctx: &Context, sel: &PortSelect) -> Result<(), Failure> {
+    if let Some(url) = crate::cmd::hilink::info_target(ctx, sel) {
+        let info = crate::cmd::hilink::info(ctx, &url)?;
+        match ctx.global.json {
+            true => output::json(&info),
+            false => print_human(&info, ctx.global.quiet),
+        }
+        return Ok(());
+    }
     let session = ports::open_control(ctx, sel.device.as_deref(), sel.port.as_deref())?;
     let info = info::query(&session)?;
     if ctx.global.json {

@@ -34,7 +34,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "ROOT", default_value = "/dev")]
     pub dev: PathBuf,
     /// Run against a built-in virtual modem instead of hardware (e3372, e3531-serial, e620, zte-mf190;
-    /// in storage mode, for `switch`: e3372-storage, e3531-storage).
+    /// in storage mode, for `switch`: e3372-storage, e3531-storage; HiLink web API: e3372-hilink).
     #[arg(long, global = true, value_name = "PROFILE")]
     pub sim: Option<String>,
     /// Fault scenario (TOML) for --sim.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod framing;
 pub mod parse;
 pub mod result;
+mod serial_ioctl;
 pub mod session;
 pub mod transport;
 pub mod tty;

@@ -154,6 +154,9 @@ impl SerialPort {
         termios::tcsetattr(&fd, OptionalActions::Now, &tio)
             .map_err(|e| PortError::from_errno(&name, e))?;
         let _ = termios::tcflush(&fd, QueueSelector::IOFlush);
+        if !crate::serial_ioctl::no_closing_wait(&fd) {
+            log::trace!("{name}: closing_wait unchanged (not a UART-style port)");
+        }
         let pipe_flags = rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK;
         let (wake_rx, wake_tx) =
             rustix::pipe::pipe_with(pipe_flags).map_err(|e| PortError::Io {

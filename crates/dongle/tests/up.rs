@@ -401,3 +401,45 @@ fn apn_comes_from_the_sim_and_the_one_that_worked_is_remembered() {
         memory()
     );
 }
+
+#[test]
+fn hilink_stick_up_status_down() {
+    let env = Env::new();
+    let child = env
+        .cmd(None, &["--sim", "e3372-hilink", "up"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let s = env.wait_state("up", 20);
+    assert_eq!(s[0]["via"], "hilink");
+    assert!(s[0]["device"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    assert!(s[0]["local"].is_string(), "the stick's WAN address: {s:#}");
+    assert!(env.cmd(None, &["down"]).output().unwrap().status.success());
+    let out = finish(child, 30);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Online: HiLink"));
+}
+
+#[test]
+fn hilink_with_locked_sim_explains() {
+    let out = Env::new()
+        .cmd(
+            Some("[sim]\nstate = \"pin\"\n"),
+            &["--sim", "e3372-hilink", "up", "--once"],
+        )
+        .output()
+        .unwrap();
+    let err = problem(&out);
+    assert!(
+        err.contains("[hilink_no_connection]") && err.to_lowercase().contains("pin"),
+        "{err}"
+    );
+}

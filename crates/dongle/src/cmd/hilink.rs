@@ -148,6 +148,18 @@ fn password(file: Option<&PathBuf>) -> Result<Option<String>, Failure> {
         .filter(|p| !p.is_empty()))
 }
 
+/// A client for `url` (or the default stick), with credentials from the
+/// environment: the entry point for `dongle up/down --via hilink`.
+pub fn client_for(ctx: &Context, url: Option<&str>) -> Result<Client, Failure> {
+    client(
+        ctx,
+        &Target {
+            url: url.map(String::from),
+            password_file: None,
+        },
+    )
+}
+
 fn client(ctx: &Context, t: &Target) -> Result<Client, Failure> {
     let url = url_for(ctx, t.url.as_deref());
     let mut c = Client::new(&url).map_err(failure)?;

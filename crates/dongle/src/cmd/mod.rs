@@ -12,3 +12,4 @@ pub mod sim;
 pub mod switch;
 pub mod unlock;
 pub mod up;
+pub mod up_hilink;

@@ -35,20 +35,27 @@ struct Plan {
 }
 
 pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
-    if a.via.as_deref().is_some_and(|v| v != "ppp") {
-        return Err(Failure::new(
-            Exit::Usage,
-            format!(
-                "--via {} is not available yet; use --via ppp (NCM and HiLink are being built)",
-                a.via.as_deref().unwrap_or("")
-            ),
-        ));
-    }
-    let plan = plan(a)?;
+    let hilink_url = crate::cmd::hilink::info_target(ctx, &a.select);
+    let via = a.via.as_deref().unwrap_or(if hilink_url.is_some() {
+        "hilink"
+    } else {
+        "ppp"
+    });
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
+    match via {
+        "ppp" => {}
+        "hilink" => return crate::cmd::up_hilink::run(ctx, a, hilink_url.as_deref(), &stop),
+        other => {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("--via {other} is not available yet; use --via ppp or --via hilink (NCM is being built)"),
+            ))
+        }
+    }
+    let plan = plan(a)?;
     let mut backoff = Backoff::default();
     let mut reconnects = 0;
     // Which APN candidate to start with: advances past APNs the network refused.

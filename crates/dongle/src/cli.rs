@@ -46,6 +46,8 @@ pub struct Global {
 pub enum Command {
     /// List USB modems and what they are.
     List,
+    /// One USB device in full: interfaces, drivers, roles, ports.
+    Show(ShowArgs),
     /// Find the AT ports of a modem and their roles (modem/PPP, PCUI, diag, GPS).
     Probe(ProbeArgs),
     /// Send AT commands (interactive when none are given).
@@ -135,6 +137,13 @@ pub struct UpArgs {
     /// Do not add a default route through the link.
     #[arg(long)]
     pub no_default_route: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// USB path, vid:pid or index from `dongle list`; default: the first device.
+    #[arg(value_name = "DEV")]
+    pub device: Option<String>,
 }
 
 #[derive(Args, Debug)]

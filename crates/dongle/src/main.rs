@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = context::Context::new(cli.global.clone())?;
     match &cli.command {
         Command::List => cmd::list::run(&ctx),
+        Command::Show(a) => cmd::list::show(&ctx, a.device.as_deref()),
         Command::Probe(a) => cmd::probe::run(&ctx, a),
         Command::At(a) => cmd::at::run(&ctx, a),
         Command::Info(a) => cmd::info::run(&ctx, a),

@@ -259,9 +259,11 @@ fn silent_diag_port_is_reported_and_probe_stays_fast() {
     }
     let (_, _, ms) = run.captured_timed("probe-json");
     eprintln!("vusb: e3531_diag: dongle probe of 3 ports (one silent) took {ms} ms in the guest");
-    // Default per-port limit 300 ms; the ports are probed together. Generous for TCG.
+    // Default per-port limit 300 ms, ports probed together: 0.9-1.3 s measured in the guest
+    // (the e3372's two answering ports: 0.7-0.8 s). 5 s leaves room for a loaded CI machine
+    // and still catches a probe that waits on the silent port in earnest.
     run.ensure(
-        ms < 3000,
+        ms < 5000,
         &format!("probe took {ms} ms: the silent port must not make it slow"),
     );
 }

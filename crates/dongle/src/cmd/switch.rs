@@ -153,9 +153,17 @@ pub fn run(ctx: &Context, args: &SwitchArgs) -> Result<(), Failure> {
         return already_switched(ctx, &dev, now, args.to);
     }
 
-    let data = dongle_catalog::system_data();
-    let recipe = dongle_catalog::recipe_for_device(&dev, wanted, data)
-        .ok_or_else(|| no_recipe(&dev, args.to, data.is_some()))?;
+    // Built-in recipes first: reading the whole usb-modeswitch-data tarball
+    // costs more than the switch itself, and is only needed for sticks we
+    // have no recipe for.
+    let recipe = match dongle_catalog::recipe_for_device(&dev, wanted, None) {
+        Some(r) => r,
+        None => {
+            let data = dongle_catalog::system_data();
+            dongle_catalog::recipe_for_device(&dev, wanted, data)
+                .ok_or_else(|| no_recipe(&dev, args.to, data.is_some()))?
+        }
+    };
     let spec = to_spec(&recipe);
     let hint = now.as_str();
     let plan = switch::plan(&dev, ctx.sysfs.device_class(&dev.path), &spec, Some(hint))

@@ -78,7 +78,9 @@ impl LinkState {
     pub fn alive(&self) -> bool {
         // A zombie (exited, not yet reaped by its parent) is gone for us.
         match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
-            Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
             Err(_) => false,
         }
     }

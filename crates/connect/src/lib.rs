@@ -11,6 +11,7 @@ pub mod backoff;
 pub mod dial;
 pub mod finding;
 pub mod input;
+pub mod ndis;
 pub mod ppp;
 pub mod sim;
 pub mod state;

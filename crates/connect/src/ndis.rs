@@ -1,0 +1,910 @@
+//! Huawei NDIS/NCM: the data call is set up with AT commands on the control
+//! (PCUI) port and the packets flow over the stick's NCM network interface
+//! (`wwanN`), no PPP (reference connect_and_hilink.md §6, modemmanager.md
+//! §1.6).
+//!
+//! The modem side: clear a stale session first (a session left by a killed
+//! program makes `^NDISDUP=1,1` fail until the stick is power-cycled:
+//! modemmanager.md §4), `AT^NDISDUP=1,1,"<apn>"[,"<user>","<pass>",<auth>]`,
+//! poll `^NDISSTATQRY?` once per second, read `^DHCP?`, and end with
+//! `^NDISDUP=1,0`. The host side ([`HostConfig`]): the system's DHCP client
+//! on `wwanN` when there is one, else the address, gateway and DNS from
+//! `^DHCP?` with iproute2's `ip`.
+
+use crate::finding::Finding;
+use crate::input::{Apn, Credential};
+use crate::sim::modem_finding;
+use dongle_at::parse::huawei::dhcp::{parse_dhcp, Dhcp};
+use dongle_at::parse::huawei::ndis::{parse_ndisstat, NdisStatus};
+use dongle_at::{AtError, AtSession, ErrorCode, FinalResult, Urc};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// How often `^NDISSTATQRY?` is polled while connecting (ModemManager: 1 s).
+pub const POLL: Duration = Duration::from_secs(1);
+
+/// Authentication for `^NDISDUP` (ModemManager's values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    None = 0,
+    Pap = 1,
+    Chap = 2,
+    MsChapV2 = 3,
+}
+
+impl Auth {
+    /// `none`, `pap`, `chap`, `mschapv2`.
+    pub fn parse(s: &str) -> Option<Auth> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" | "0" => Some(Auth::None),
+            "pap" | "1" => Some(Auth::Pap),
+            "chap" | "2" => Some(Auth::Chap),
+            "mschapv2" | "3" => Some(Auth::MsChapV2),
+            _ => None,
+        }
+    }
+}
+
+/// What to connect to.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub apn: &'a Apn,
+    pub user: Option<&'a Credential>,
+    pub password: Option<&'a Credential>,
+    /// Used only with a user or password; ModemManager defaults to CHAP.
+    pub auth: Auth,
+}
+
+impl Request<'_> {
+    /// The command to send and the form to show in logs and errors (no password).
+    pub fn command(&self) -> (String, String) {
+        if self.user.is_none() && self.password.is_none() {
+            let c = format!("AT^NDISDUP=1,1,\"{}\"", self.apn);
+            return (c.clone(), c);
+        }
+        let user = self.user.map(Credential::as_str).unwrap_or("");
+        let pass = self.password.map(Credential::as_str).unwrap_or("");
+        let auth = self.auth as u8;
+        (
+            format!(
+                "AT^NDISDUP=1,1,\"{}\",\"{user}\",\"{pass}\",{auth}",
+                self.apn
+            ),
+            format!(
+                "AT^NDISDUP=1,1,\"{}\",\"{user}\",\"<password>\",{auth}",
+                self.apn
+            ),
+        )
+    }
+}
+
+/// One `^NDISSTAT`/`^NDISSTATQRY` report: the state and, when the firmware
+/// gives one, the 3GPP session-management cause (TS 24.008 §10.5.6.6) of a
+/// failed or dropped connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub status: NdisStatus,
+    pub cause: Option<u16>,
+}
+
+/// Decode a `^NDISSTAT:` URC or a `^NDISSTATQRY?` answer.
+pub fn parse_report(body: &str) -> Option<Report> {
+    let status = parse_ndisstat(body).ok()?;
+    // The cause is the second field of the first (IPv4) group.
+    let cause = body
+        .lines()
+        .map(str::trim)
+        .find(|l| l.to_ascii_uppercase().starts_with("^NDISSTAT"))
+        .and_then(|l| l.split_once(':'))
+        .and_then(|(_, rest)| rest.split(',').nth(1))
+        .and_then(|c| c.trim().trim_matches('"').parse::<u16>().ok())
+        .filter(|&c| c != 0);
+    Some(Report { status, cause })
+}
+
+/// The current state, asked with `AT^NDISSTATQRY?`.
+pub fn query(s: &AtSession) -> Result<Report, Finding> {
+    match s.command("AT^NDISSTATQRY?") {
+        Ok(r) => parse_report(&r.body()).ok_or_else(|| {
+            Finding::new(
+                "dial_error",
+                format!("the modem's answer to AT^NDISSTATQRY? is not understood: {:?}", r.body()),
+                "this firmware may not support NDIS: dongle up --via ppp",
+            )
+        }),
+        Err(AtError::Rejected { result, .. }) => Err(Finding::new(
+            "dial_error",
+            format!("the modem refused AT^NDISSTATQRY? ({result}): its firmware has no NDIS function"),
+            "dongle up --via ppp, or `dongle mode set ncm` (Huawei)",
+        )),
+        Err(e) => Err(modem_finding(&e)),
+    }
+}
+
+/// A session from an earlier run (a killed `dongle up`, another program) is
+/// still up: end it and wait until the modem says it is down. Returns whether
+/// there was one.
+pub fn clear_stale(s: &AtSession, timeout: Duration) -> Result<bool, Finding> {
+    if !query(s)?.status.is_connected() {
+        return Ok(false);
+    }
+    log::info!("{}: a stale NDIS session is up; ending it first", s.port());
+    let _ = s.command("AT^NDISDUP=1,0");
+    if wait_down(s, timeout) {
+        Ok(true)
+    } else {
+        Err(stale_finding())
+    }
+}
+
+fn stale_finding() -> Finding {
+    Finding::new(
+        "stale_ndis_session",
+        "an earlier NDIS session is still up on the stick and does not end (AT^NDISDUP=1,0 did not take it down)",
+        "unplug the stick and plug it in again (a power cycle clears it), then `dongle up`",
+    )
+}
+
+/// Send `^NDISDUP=1,0` (errors ignored: firmware answers ERROR when the
+/// context is already down) and poll until down. Returns whether it is down.
+pub fn disconnect(s: &AtSession, timeout: Duration) -> bool {
+    let _ = s.command("AT^NDISDUP=1,0");
+    wait_down(s, timeout)
+}
+
+fn wait_down(s: &AtSession, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match query(s) {
+            Ok(r) if !r.status.is_connected() => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Why the network refused or dropped a connection, from the SM cause.
+pub fn cause_finding(cause: Option<u16>, apn: &Apn) -> Finding {
+    match cause {
+        Some(c @ (27 | 33)) => Finding::new(
+            "wrong_apn",
+            format!(
+                "the network refused the connection with APN \"{apn}\" (cause {c}: {})",
+                if c == 27 {
+                    "missing or unknown APN"
+                } else {
+                    "service option not subscribed"
+                }
+            ),
+            "`dongle apn` lists the APNs for your SIM; `dongle up --apn APN`",
+        ),
+        Some(29) => Finding::new(
+            "ppp_auth_failed",
+            "the network rejected the user name or password (cause 29)",
+            "check --user and the password; many APNs need none",
+        ),
+        Some(8) => Finding::new(
+            "dial_error",
+            "the operator has barred data for this SIM (cause 8)",
+            "ask the operator whether the SIM has data service",
+        ),
+        Some(c) => Finding::new(
+            "dial_error",
+            format!("the network refused the connection with APN \"{apn}\" (cause {c})"),
+            "check the APN (`dongle apn`) and the plan; `dongle info` for signal and registration",
+        ),
+        None => Finding::new(
+            "dial_error",
+            format!("the modem reported the connection with APN \"{apn}\" as down"),
+            "check the APN (`dongle apn`) and coverage (`dongle info`)",
+        ),
+    }
+}
+
+/// `^NDISSTAT:` URCs in `urcs` since the last call: the last report.
+fn drain(urcs: &Receiver<Urc>) -> Option<Report> {
+    let mut last = None;
+    while let Ok(u) = urcs.try_recv() {
+        if u.name.eq_ignore_ascii_case("^NDISSTAT") {
+            if let Some(r) = parse_report(&u.line) {
+                last = Some(r);
+            }
+        }
+    }
+    last
+}
+
+/// A drop reported by `^NDISSTAT:` URCs since the last look, if any.
+pub fn dropped(urcs: &Receiver<Urc>, apn: &Apn) -> Option<Finding> {
+    let r = drain(urcs)?;
+    if r.status.is_connected() {
+        return None;
+    }
+    let mut f = cause_finding(r.cause, apn);
+    f.problem = "link_dropped";
+    f.summary = format!("the modem reported the NDIS session down: {}", f.summary);
+    f.fix = "dongle up connects again by itself; if it keeps dropping: `dongle info` (signal)".into();
+    Some(f)
+}
+
+/// Connect: `^NDISDUP=1,1,…`, then poll `^NDISSTATQRY?` once per second
+/// until connected, while watching `^NDISSTAT:` URCs (subscribe before
+/// calling) for a refusal. `stop` cancels.
+pub fn connect(
+    s: &AtSession,
+    req: &Request,
+    urcs: &Receiver<Urc>,
+    timeout: Duration,
+    stop: &AtomicBool,
+) -> Result<(), Finding> {
+    let (cmd, shown) = req.command();
+    drain(urcs);
+    let sent = if cmd == shown {
+        s.command(&cmd)
+    } else {
+        s.command_private(&cmd, &shown, s.timeouts().dial)
+    };
+    if let Err(e) = sent {
+        return Err(match e {
+            AtError::Rejected {
+                result: FinalResult::Error,
+                ..
+            } => {
+                // Plain ERROR is what a stale session gives (modemmanager.md §4).
+                if query(s).is_ok_and(|r| r.status.is_connected()) {
+                    stale_finding()
+                } else {
+                    Finding::new(
+                        "dial_error",
+                        format!("the modem refused {shown} (ERROR)"),
+                        "check the APN (`dongle apn`); if it persists, replug the stick (a stale session clears with a power cycle)",
+                    )
+                }
+            }
+            AtError::Rejected { result, .. } => ndisdup_finding(&shown, req.apn, &result),
+            e => modem_finding(&e),
+        });
+    }
+    let deadline = Instant::now() + timeout;
+    let mut unparsable = 0;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            let _ = s.command("AT^NDISDUP=1,0");
+            return Err(Finding::new(
+                "stopped",
+                "connecting was cancelled",
+                "dongle up",
+            ));
+        }
+        if let Some(r) = drain(urcs) {
+            if r.status.is_connected() {
+                return Ok(());
+            }
+            if r.cause.is_some() {
+                return Err(cause_finding(r.cause, req.apn));
+            }
+        }
+        match query(s) {
+            Ok(r) if r.status.is_connected() => return Ok(()),
+            Ok(r) if r.cause.is_some() => return Err(cause_finding(r.cause, req.apn)),
+            Ok(_) => {}
+            Err(f) if f.problem == "dial_error" => {
+                // ModemManager gives up after 10 unparsable answers.
+                unparsable += 1;
+                if unparsable > 10 {
+                    return Err(f);
+                }
+            }
+            Err(f) => return Err(f),
+        }
+        if Instant::now() >= deadline {
+            let _ = s.command("AT^NDISDUP=1,0");
+            return Err(Finding::new(
+                "dial_error",
+                format!(
+                    "no NDIS connection with APN \"{}\" within {} s",
+                    req.apn,
+                    timeout.as_secs()
+                ),
+                "check the APN (`dongle apn`), coverage (`dongle info`); or try `dongle up --via ppp`",
+            ));
+        }
+        let next = Instant::now() + POLL;
+        while Instant::now() < next && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// `+CME ERROR` answers to `^NDISDUP`, in the terms of the PPP path's dial.
+fn ndisdup_finding(shown: &str, apn: &Apn, result: &FinalResult) -> Finding {
+    match result {
+        FinalResult::Cme(ErrorCode::Numeric(30)) => Finding::new(
+            "not_registered",
+            "the modem has no network service for a data connection (+CME ERROR: 30)",
+            "check coverage and the SIM with `dongle info`",
+        ),
+        other => crate::dial::dial_finding(shown, apn, other),
+    }
+}
+
+/// `AT^DHCP?`: the address, gateway and DNS the network gave the session.
+pub fn read_dhcp(s: &AtSession) -> Option<Dhcp> {
+    match s.command("AT^DHCP?") {
+        Ok(r) => match parse_dhcp(&r.body()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                log::warn!("{e}");
+                None
+            }
+        },
+        Err(e) => {
+            log::warn!("AT^DHCP? failed: {e}");
+            None
+        }
+    }
+}
+
+// ------------------------------------------------------------------ host side
+
+/// The system's DHCP clients, in the order they are preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DhcpFlavour {
+    Dhclient,
+    Udhcpc,
+    Dhcpcd,
+}
+
+impl DhcpFlavour {
+    pub fn name(self) -> &'static str {
+        match self {
+            DhcpFlavour::Dhclient => "dhclient",
+            DhcpFlavour::Udhcpc => "udhcpc",
+            DhcpFlavour::Dhcpcd => "dhcpcd",
+        }
+    }
+
+    /// The flavour a program is, by its file name (`fake-udhcpc` is udhcpc).
+    pub fn of(program: &Path) -> Option<DhcpFlavour> {
+        let name = program.file_name()?.to_string_lossy().to_string();
+        [DhcpFlavour::Dhclient, DhcpFlavour::Udhcpc, DhcpFlavour::Dhcpcd]
+            .into_iter()
+            .find(|f| name.contains(f.name()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhcpClient {
+    pub flavour: DhcpFlavour,
+    pub program: PathBuf,
+}
+
+/// How the host side of the link is set up.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    pub iface: String,
+    /// iproute2's `ip` (`$DONGLE_IP` overrides).
+    pub ip: PathBuf,
+    /// The DHCP client to run, if any (`$DONGLE_DHCP`: a program, or `none`).
+    pub dhcp: Option<DhcpClient>,
+    /// systemd-networkd manages the interface.
+    pub networkd: bool,
+    /// systemd-resolved runs.
+    pub resolved: bool,
+    /// Add a default route through the link when there is none.
+    pub default_route: bool,
+    /// Where DHCP client pid and lease files go.
+    pub run_dir: PathBuf,
+    /// How long to wait for a DHCP lease before falling back to `^DHCP`.
+    pub dhcp_timeout: Duration,
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The DHCP client to use: `$DONGLE_DHCP` (`none`, or a program whose name
+/// says which client it is), else the first of dhclient, udhcpc, dhcpcd.
+pub fn detect_dhcp() -> Result<Option<DhcpClient>, Finding> {
+    if let Some(v) = std::env::var_os("DONGLE_DHCP") {
+        if v == "none" || v.is_empty() {
+            return Ok(None);
+        }
+        let program = PathBuf::from(v);
+        let flavour = DhcpFlavour::of(&program).ok_or_else(|| {
+            Finding::new(
+                "dhcp_client",
+                format!(
+                    "$DONGLE_DHCP={}: the name does not say which DHCP client it is",
+                    program.display()
+                ),
+                "name it after dhclient, udhcpc or dhcpcd, or set DONGLE_DHCP=none",
+            )
+        })?;
+        return Ok(Some(DhcpClient { flavour, program }));
+    }
+    Ok(
+        [DhcpFlavour::Dhclient, DhcpFlavour::Udhcpc, DhcpFlavour::Dhcpcd]
+            .into_iter()
+            .find_map(|f| {
+                find_program(f.name()).map(|program| DhcpClient {
+                    flavour: f,
+                    program,
+                })
+            }),
+    )
+}
+
+/// Whether systemd-networkd manages `iface` (its state file for the link
+/// says anything but `unmanaged`).
+pub fn networkd_manages(iface: &str) -> bool {
+    let Ok(idx) = std::fs::read_to_string(format!("/sys/class/net/{iface}/ifindex")) else {
+        return false;
+    };
+    match std::fs::read_to_string(format!("/run/systemd/netif/links/{}", idx.trim())) {
+        Ok(text) => text.lines().any(|l| {
+            l.strip_prefix("ADMIN_STATE=")
+                .is_some_and(|s| s != "unmanaged" && s != "linger")
+        }),
+        Err(_) => false,
+    }
+}
+
+impl HostConfig {
+    /// What this system has: `ip`, a DHCP client, networkd, resolved.
+    pub fn detect(iface: &str, default_route: bool) -> Result<HostConfig, Finding> {
+        Ok(HostConfig {
+            iface: iface.to_string(),
+            ip: std::env::var_os("DONGLE_IP")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "ip".into()),
+            dhcp: detect_dhcp()?,
+            networkd: networkd_manages(iface),
+            resolved: Path::new("/run/systemd/resolve").is_dir(),
+            default_route,
+            run_dir: crate::state::run_dir(),
+            dhcp_timeout: Duration::from_secs(15),
+        })
+    }
+
+    fn ip(&self, args: &[&str]) -> Result<String, Finding> {
+        log::debug!("{} {}", self.ip.display(), args.join(" "));
+        let out = Command::new(&self.ip)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                Finding::new(
+                    "ip_failed",
+                    format!("cannot run {}: {e}", self.ip.display()),
+                    "apt-get install iproute2",
+                )
+            })?;
+        if !out.status.success() {
+            return Err(Finding::new(
+                "ip_failed",
+                format!(
+                    "`ip {}` failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                "dongle up needs root (or CAP_NET_ADMIN) to configure the interface",
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The interface's IPv4 addresses with prefix (`ip -4 -o addr show dev`).
+    pub fn addresses(&self) -> Vec<(Ipv4Addr, u8)> {
+        let Ok(out) = self.ip(&["-4", "-o", "addr", "show", "dev", &self.iface]) else {
+            return Vec::new();
+        };
+        parse_addresses(&out)
+    }
+
+    /// The default route, if the system has one (`ip -4 route show default`).
+    pub fn default_route(&self) -> Option<String> {
+        let out = self.ip(&["-4", "route", "show", "default"]).ok()?;
+        let l = out.lines().map(str::trim).find(|l| !l.is_empty())?;
+        Some(l.to_string())
+    }
+
+    /// Set up the host side. `lease` is what `^DHCP?` said (the static
+    /// fallback and the DNS report).
+    pub fn configure(&self, lease: Option<&Dhcp>) -> Result<Configured, Finding> {
+        let mut c = Configured {
+            method: Method::Static,
+            address: None,
+            prefix: None,
+            gateway: lease.map(|l| l.gateway),
+            dns: lease
+                .map(|l| {
+                    [l.dns1, l.dns2]
+                        .into_iter()
+                        .filter(|d| !d.is_unspecified())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            notes: Vec::new(),
+            child: None,
+            route_added: None,
+        };
+        self.ip(&["link", "set", "dev", &self.iface, "up"])?;
+        if self.networkd {
+            c.notes.push(format!(
+                "systemd-networkd manages {0}: its addresses are left to it (networkctl status {0})",
+                self.iface
+            ));
+            if let Some((a, p)) = self.wait_address(None) {
+                c.method = Method::Networkd;
+                c.address = Some(a);
+                c.prefix = Some(p);
+                return Ok(c);
+            }
+            c.notes.push(format!(
+                "systemd-networkd gave {} no address within {} s: configured from ^DHCP instead",
+                self.iface,
+                self.dhcp_timeout.as_secs()
+            ));
+        }
+        if let Some(client) = &self.dhcp {
+            match self.run_dhcp(client) {
+                Ok((child, a, p)) => {
+                    c.method = Method::Dhcp(client.flavour);
+                    c.child = Some(child);
+                    c.address = Some(a);
+                    c.prefix = Some(p);
+                    c.notes.push(format!(
+                        "address, route and DNS by {} (the system's DHCP client and its script)",
+                        client.flavour.name()
+                    ));
+                    return Ok(c);
+                }
+                Err(why) => c.notes.push(format!(
+                    "{} got no lease ({why}): configured from ^DHCP instead",
+                    client.flavour.name()
+                )),
+            }
+        }
+        let Some(l) = lease else {
+            return Err(Finding::new(
+                "no_address",
+                "the modem did not report an address (AT^DHCP?) and no DHCP client got one",
+                "install a DHCP client (isc-dhcp-client, udhcpc or dhcpcd) and run `dongle up --via ncm` again",
+            ));
+        };
+        let cidr = format!("{}/{}", l.address, l.prefix);
+        let _ = self.ip(&["-4", "addr", "flush", "dev", &self.iface]);
+        self.ip(&["addr", "add", &cidr, "dev", &self.iface])?;
+        c.address = Some(l.address);
+        c.prefix = Some(l.prefix);
+        if !self.default_route {
+            c.notes
+                .push("no default route added (--no-default-route)".to_string());
+        } else if l.gateway.is_unspecified() {
+            c.notes
+                .push("the modem gave no gateway: no default route added".to_string());
+        } else if let Some(existing) = self.default_route() {
+            c.notes.push(format!(
+                "a default route exists ({existing}): not replaced; to use this link: ip route add default via {} dev {} metric 50",
+                l.gateway, self.iface
+            ));
+        } else {
+            let gw = l.gateway.to_string();
+            self.ip(&["route", "add", "default", "via", &gw, "dev", &self.iface])?;
+            c.route_added = Some(l.gateway);
+        }
+        Ok(c)
+    }
+
+    fn wait_address(&self, child: Option<&mut Child>) -> Option<(Ipv4Addr, u8)> {
+        let deadline = Instant::now() + self.dhcp_timeout;
+        let mut child = child;
+        loop {
+            if let Some(a) = self.addresses().into_iter().next() {
+                return Some(a);
+            }
+            if let Some(c) = child.as_deref_mut() {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return None;
+                }
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn files(&self, client: &DhcpClient) -> (PathBuf, PathBuf) {
+        let base = format!("{}-{}", client.flavour.name(), self.iface);
+        (
+            self.run_dir.join(format!("{base}.pid")),
+            self.run_dir.join(format!("{base}.leases")),
+        )
+    }
+
+    /// Start the DHCP client in the foreground (our child) and wait for an address.
+    fn run_dhcp(&self, client: &DhcpClient) -> Result<(Child, Ipv4Addr, u8), String> {
+        let _ = std::fs::create_dir_all(&self.run_dir);
+        let _ = self.ip(&["-4", "addr", "flush", "dev", &self.iface]);
+        let (pid, leases) = self.files(client);
+        let mut cmd = Command::new(&client.program);
+        match client.flavour {
+            DhcpFlavour::Dhclient => {
+                cmd.args(["-4", "-d", "-v", "-pf"])
+                    .arg(&pid)
+                    .arg("-lf")
+                    .arg(&leases)
+                    .arg(&self.iface);
+            }
+            DhcpFlavour::Udhcpc => {
+                // -f foreground, -R release on exit, -n fail without a lease.
+                cmd.args(["-f", "-R", "-n", "-t", "5", "-T", "2", "-i", &self.iface, "-p"])
+                    .arg(&pid);
+            }
+            DhcpFlavour::Dhcpcd => {
+                let t = self.dhcp_timeout.as_secs().to_string();
+                cmd.args(["-4", "-B", "-t", &t, &self.iface]);
+            }
+        }
+        log::info!("starting {:?}", cmd);
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", client.program.display()))?;
+        match self.wait_address(Some(&mut child)) {
+            Some((a, p)) => Ok((child, a, p)),
+            None => {
+                let why = match child.try_wait() {
+                    Ok(Some(st)) => format!("it exited ({st})"),
+                    _ => format!("none within {} s", self.dhcp_timeout.as_secs()),
+                };
+                stop_child(&mut child);
+                Err(why)
+            }
+        }
+    }
+
+    /// Undo [`HostConfig::configure`]: release the DHCP lease and stop the
+    /// client, remove the route and addresses, take the interface down.
+    pub fn teardown(&self, c: &mut Configured) {
+        if let Some(mut child) = c.child.take() {
+            if let Method::Dhcp(f) = c.method {
+                let client = DhcpClient {
+                    flavour: f,
+                    program: self
+                        .dhcp
+                        .as_ref()
+                        .map(|d| d.program.clone())
+                        .unwrap_or_else(|| f.name().into()),
+                };
+                let (pid, leases) = self.files(&client);
+                match f {
+                    DhcpFlavour::Dhclient => {
+                        let _ = Command::new(&client.program)
+                            .args(["-4", "-r", "-pf"])
+                            .arg(&pid)
+                            .arg("-lf")
+                            .arg(&leases)
+                            .arg(&self.iface)
+                            .stdin(Stdio::null())
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .status();
+                    }
+                    DhcpFlavour::Dhcpcd => {
+                        let _ = Command::new(&client.program)
+                            .args(["-4", "-k", &self.iface])
+                            .stdin(Stdio::null())
+                            .stdout(Stdio::null())
+                            .stderr(Stdio::null())
+                            .status();
+                    }
+                    // -R: SIGTERM makes udhcpc release the lease.
+                    DhcpFlavour::Udhcpc => {}
+                }
+            }
+            stop_child(&mut child);
+        }
+        if c.method == Method::Networkd {
+            return;
+        }
+        if let Some(gw) = c.route_added.take() {
+            let gw = gw.to_string();
+            let _ = self.ip(&["route", "del", "default", "via", &gw, "dev", &self.iface]);
+        }
+        let _ = self.ip(&["-4", "addr", "flush", "dev", &self.iface]);
+        let _ = self.ip(&["link", "set", "dev", &self.iface, "down"]);
+    }
+
+    /// How DNS is set up, in one line for the user.
+    pub fn dns_note(&self, c: &Configured) -> Option<String> {
+        if c.dns.is_empty() || matches!(c.method, Method::Dhcp(_) | Method::Networkd) {
+            return None;
+        }
+        let list: Vec<String> = c.dns.iter().map(Ipv4Addr::to_string).collect();
+        Some(if self.resolved {
+            format!(
+                "DNS not written to /etc/resolv.conf; for systemd-resolved: resolvectl dns {} {}",
+                self.iface,
+                list.join(" ")
+            )
+        } else {
+            format!(
+                "DNS not written to /etc/resolv.conf; add `nameserver {}` there (or to your resolver) if you want them",
+                list.join("`, `nameserver ")
+            )
+        })
+    }
+}
+
+/// TERM, then KILL after 3 s.
+fn stop_child(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `inet A/P` entries of `ip -4 -o addr show` output.
+pub fn parse_addresses(out: &str) -> Vec<(Ipv4Addr, u8)> {
+    let mut v = Vec::new();
+    for l in out.lines() {
+        let mut w = l.split_whitespace();
+        while let Some(t) = w.next() {
+            if t == "inet" {
+                if let Some((a, p)) = w.next().and_then(|c| c.split_once('/')) {
+                    if let (Ok(a), Ok(p)) = (a.parse(), p.parse()) {
+                        v.push((a, p));
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Dhcp(DhcpFlavour),
+    Static,
+    Networkd,
+}
+
+impl Method {
+    pub fn describe(self) -> String {
+        match self {
+            Method::Dhcp(f) => format!("DHCP ({})", f.name()),
+            Method::Static => "static from ^DHCP".into(),
+            Method::Networkd => "systemd-networkd".into(),
+        }
+    }
+}
+
+/// The host side as set up.
+#[derive(Debug)]
+pub struct Configured {
+    pub method: Method,
+    pub address: Option<Ipv4Addr>,
+    pub prefix: Option<u8>,
+    pub gateway: Option<Ipv4Addr>,
+    pub dns: Vec<Ipv4Addr>,
+    /// What the user should know (existing default route kept, DHCP fallback…).
+    pub notes: Vec<String>,
+    child: Option<Child>,
+    route_added: Option<Ipv4Addr>,
+}
+
+impl Configured {
+    /// The DHCP client we started has exited (the lease is no longer kept).
+    pub fn client_exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+    }
+
+    /// `A/P`, when known.
+    pub fn cidr(&self) -> Option<String> {
+        Some(format!("{}/{}", self.address?, self.prefix?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_quote_and_hide() {
+        let apn = Apn::parse("web.pt.lu").unwrap();
+        let r = Request {
+            apn: &apn,
+            user: None,
+            password: None,
+            auth: Auth::Chap,
+        };
+        assert_eq!(r.command().0, "AT^NDISDUP=1,1,\"web.pt.lu\"");
+        let u = Credential::parse("user", "guest", false).unwrap();
+        let p = Credential::parse("password", "s3cr3t", true).unwrap();
+        let r = Request {
+            apn: &apn,
+            user: Some(&u),
+            password: Some(&p),
+            auth: Auth::Pap,
+        };
+        let (cmd, shown) = r.command();
+        assert_eq!(
+            cmd,
+            "AT^NDISDUP=1,1,\"web.pt.lu\",\"guest\",\"s3cr3t\",1"
+        );
+        assert!(!shown.contains("s3cr3t") && shown.ends_with(",1"), "{shown}");
+        assert_eq!(Auth::parse("MSCHAPv2"), Some(Auth::MsChapV2));
+        assert_eq!(Auth::parse("x"), None);
+    }
+
+    #[test]
+    fn reports_and_causes() {
+        let r = parse_report("^NDISSTAT: 0,27,,\"IPV4\"").unwrap();
+        assert!(!r.status.is_connected());
+        assert_eq!(r.cause, Some(27));
+        let r = parse_report("^NDISSTATQRY: 1,,,\"IPV4\",0,,,\"IPV6\"").unwrap();
+        assert!(r.status.is_connected() && r.cause.is_none());
+        assert_eq!(parse_report("^NDISSTATQry:1").map(|r| r.cause), Some(None));
+        assert_eq!(parse_report("^NDISSTATQRY: 0,33,,IPV6").unwrap().cause, Some(33));
+        assert!(parse_report("OK").is_none());
+        let apn = Apn::parse("internet.wrong").unwrap();
+        let f = cause_finding(Some(27), &apn);
+        assert_eq!(f.problem, "wrong_apn");
+        assert!(f.summary.contains("internet.wrong") && f.fix.contains("dongle apn"));
+        assert_eq!(cause_finding(Some(29), &apn).problem, "ppp_auth_failed");
+        assert_eq!(cause_finding(Some(26), &apn).problem, "dial_error");
+    }
+
+    #[test]
+    fn addresses_from_ip_output() {
+        let out = "4: wwan0    inet 100.92.236.163/29 scope global wwan0\\       valid_lft forever preferred_lft forever\n";
+        assert_eq!(
+            parse_addresses(out),
+            [(Ipv4Addr::new(100, 92, 236, 163), 29)]
+        );
+        assert!(parse_addresses("").is_empty());
+    }
+
+    #[test]
+    fn flavour_by_name() {
+        assert_eq!(
+            DhcpFlavour::of(Path::new("/tmp/x/fake-udhcpc")),
+            Some(DhcpFlavour::Udhcpc)
+        );
+        assert_eq!(
+            DhcpFlavour::of(Path::new("/sbin/dhclient")),
+            Some(DhcpFlavour::Dhclient)
+        );
+        assert_eq!(DhcpFlavour::of(Path::new("/bin/true")), None);
+    }
+}

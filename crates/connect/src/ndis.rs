@@ -112,13 +112,18 @@ pub fn query(s: &AtSession) -> Result<Report, Finding> {
         Ok(r) => parse_report(&r.body()).ok_or_else(|| {
             Finding::new(
                 "dial_error",
-                format!("the modem's answer to AT^NDISSTATQRY? is not understood: {:?}", r.body()),
+                format!(
+                    "the modem's answer to AT^NDISSTATQRY? is not understood: {:?}",
+                    r.body()
+                ),
                 "this firmware may not support NDIS: dongle up --via ppp",
             )
         }),
         Err(AtError::Rejected { result, .. }) => Err(Finding::new(
             "dial_error",
-            format!("the modem refused AT^NDISSTATQRY? ({result}): its firmware has no NDIS function"),
+            format!(
+                "the modem refused AT^NDISSTATQRY? ({result}): its firmware has no NDIS function"
+            ),
             "dongle up --via ppp, or `dongle mode set ncm` (Huawei)",
         )),
         Err(e) => Err(modem_finding(&e)),
@@ -231,7 +236,8 @@ pub fn dropped(urcs: &Receiver<Urc>, apn: &Apn) -> Option<Finding> {
     let mut f = cause_finding(r.cause, apn);
     f.problem = "link_dropped";
     f.summary = format!("the modem reported the NDIS session down: {}", f.summary);
-    f.fix = "dongle up connects again by itself; if it keeps dropping: `dongle info` (signal)".into();
+    f.fix =
+        "dongle up connects again by itself; if it keeps dropping: `dongle info` (signal)".into();
     Some(f)
 }
 
@@ -375,9 +381,13 @@ impl DhcpFlavour {
     /// The flavour a program is, by its file name (`fake-udhcpc` is udhcpc).
     pub fn of(program: &Path) -> Option<DhcpFlavour> {
         let name = program.file_name()?.to_string_lossy().to_string();
-        [DhcpFlavour::Dhclient, DhcpFlavour::Udhcpc, DhcpFlavour::Dhcpcd]
-            .into_iter()
-            .find(|f| name.contains(f.name()))
+        [
+            DhcpFlavour::Dhclient,
+            DhcpFlavour::Udhcpc,
+            DhcpFlavour::Dhcpcd,
+        ]
+        .into_iter()
+        .find(|f| name.contains(f.name()))
     }
 }
 
@@ -435,16 +445,18 @@ pub fn detect_dhcp() -> Result<Option<DhcpClient>, Finding> {
         })?;
         return Ok(Some(DhcpClient { flavour, program }));
     }
-    Ok(
-        [DhcpFlavour::Dhclient, DhcpFlavour::Udhcpc, DhcpFlavour::Dhcpcd]
-            .into_iter()
-            .find_map(|f| {
-                find_program(f.name()).map(|program| DhcpClient {
-                    flavour: f,
-                    program,
-                })
-            }),
-    )
+    Ok([
+        DhcpFlavour::Dhclient,
+        DhcpFlavour::Udhcpc,
+        DhcpFlavour::Dhcpcd,
+    ]
+    .into_iter()
+    .find_map(|f| {
+        find_program(f.name()).map(|program| DhcpClient {
+            flavour: f,
+            program,
+        })
+    }))
 }
 
 /// Whether systemd-networkd manages `iface` (its state file for the link
@@ -652,8 +664,19 @@ impl HostConfig {
             }
             DhcpFlavour::Udhcpc => {
                 // -f foreground, -R release on exit, -n fail without a lease.
-                cmd.args(["-f", "-R", "-n", "-t", "5", "-T", "2", "-i", &self.iface, "-p"])
-                    .arg(&pid);
+                cmd.args([
+                    "-f",
+                    "-R",
+                    "-n",
+                    "-t",
+                    "5",
+                    "-T",
+                    "2",
+                    "-i",
+                    &self.iface,
+                    "-p",
+                ])
+                .arg(&pid);
             }
             DhcpFlavour::Dhcpcd => {
                 let t = self.dhcp_timeout.as_secs().to_string();
@@ -858,11 +881,11 @@ mod tests {
             auth: Auth::Pap,
         };
         let (cmd, shown) = r.command();
-        assert_eq!(
-            cmd,
-            "AT^NDISDUP=1,1,\"web.pt.lu\",\"guest\",\"s3cr3t\",1"
+        assert_eq!(cmd, "AT^NDISDUP=1,1,\"web.pt.lu\",\"guest\",\"s3cr3t\",1");
+        assert!(
+            !shown.contains("s3cr3t") && shown.ends_with(",1"),
+            "{shown}"
         );
-        assert!(!shown.contains("s3cr3t") && shown.ends_with(",1"), "{shown}");
         assert_eq!(Auth::parse("MSCHAPv2"), Some(Auth::MsChapV2));
         assert_eq!(Auth::parse("x"), None);
     }
@@ -875,7 +898,10 @@ mod tests {
         let r = parse_report("^NDISSTATQRY: 1,,,\"IPV4\",0,,,\"IPV6\"").unwrap();
         assert!(r.status.is_connected() && r.cause.is_none());
         assert_eq!(parse_report("^NDISSTATQry:1").map(|r| r.cause), Some(None));
-        assert_eq!(parse_report("^NDISSTATQRY: 0,33,,IPV6").unwrap().cause, Some(33));
+        assert_eq!(
+            parse_report("^NDISSTATQRY: 0,33,,IPV6").unwrap().cause,
+            Some(33)
+        );
         assert!(parse_report("OK").is_none());
         let apn = Apn::parse("internet.wrong").unwrap();
         let f = cause_finding(Some(27), &apn);

@@ -13,3 +13,4 @@ pub mod switch;
 pub mod unlock;
 pub mod up;
 pub mod up_hilink;
+pub mod up_ncm;

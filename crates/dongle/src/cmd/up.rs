@@ -48,10 +48,11 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
     match via {
         "ppp" => {}
         "hilink" => return crate::cmd::up_hilink::run(ctx, a, hilink_url.as_deref(), &stop),
+        "ncm" => return crate::cmd::up_ncm::run(ctx, a, &stop),
         other => {
             return Err(Failure::new(
                 Exit::Usage,
-                format!("--via {other} is not available yet; use --via ppp or --via hilink (NCM is being built)"),
+                format!("--via {other}: use --via ppp, --via ncm or --via hilink"),
             ))
         }
     }

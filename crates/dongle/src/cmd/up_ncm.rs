@@ -1,0 +1,511 @@
+//! `dongle up --via ncm`: Huawei NDIS/NCM. The data call is made with AT
+//! commands on the control (PCUI) port ([`dongle_connect::ndis`]); the
+//! packets go over the stick's NCM network interface (`wwanN`), which gets
+//! its address from the system's DHCP client or statically from `^DHCP?`.
+//!
+//! The same supervision as PPP: state file (via `ncm`), `--once`, backoff,
+//! `dongle down`/`status`; a drop (`^NDISSTAT: 0`, or the periodic
+//! `^NDISSTATQRY?` saying down) tears the host side down and starts again.
+
+use crate::cli::UpArgs;
+use crate::cmd::unlock::{finding_failure, read_codes};
+use crate::context::Context;
+use crate::failure::{Exit, Failure};
+use crate::ports::{self, Port};
+use dongle_at::parse::identity;
+use dongle_at::probe::ProbeOptions;
+use dongle_at::{AtSession, OpenOptions, SerialPort};
+use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory, PortRole};
+use dongle_connect::backoff::Backoff;
+use dongle_connect::input::{read_secret, Apn, Code, Credential};
+use dongle_connect::ndis::{self, Auth, Configured, HostConfig, Request};
+use dongle_connect::state::LinkState;
+use dongle_connect::{dial, sim, Finding};
+use dongle_usb::UsbDevice;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Time limit for `^NDISSTATQRY?` to say connected (ModemManager allows 180 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a running session is checked with `^NDISSTATQRY?` (URCs are seen at once).
+const WATCH: Duration = Duration::from_secs(5);
+
+struct Plan {
+    apn: Option<Apn>,
+    pin: Option<Code>,
+    puk: Option<Code>,
+    user: Option<Credential>,
+    password: Option<Credential>,
+    auth: Auth,
+}
+
+fn plan(a: &UpArgs) -> Result<Plan, Failure> {
+    let usage = |e: dongle_connect::input::InputError| Failure::new(Exit::Usage, e.to_string());
+    let (pin, puk) = read_codes(&a.secrets)?;
+    let apn = a
+        .apn
+        .as_deref()
+        .map(Apn::parse)
+        .transpose()
+        .map_err(usage)?;
+    let user = a
+        .user
+        .as_deref()
+        .map(|u| Credential::parse("user name", u, false))
+        .transpose()
+        .map_err(usage)?;
+    let password = read_secret(
+        a.password_file.as_deref(),
+        a.password_env.as_deref(),
+        "password",
+    )
+    .map_err(usage)?
+    .map(|p| Credential::parse("password", &p, true))
+    .transpose()
+    .map_err(usage)?;
+    // ModemManager's default with credentials is CHAP; $DONGLE_NDIS_AUTH overrides.
+    let auth = match std::env::var("DONGLE_NDIS_AUTH") {
+        Ok(v) => Auth::parse(&v).ok_or_else(|| {
+            Failure::new(
+                Exit::Usage,
+                format!("DONGLE_NDIS_AUTH={v:?}: use none, pap, chap or mschapv2"),
+            )
+        })?,
+        Err(_) => Auth::Chap,
+    };
+    Ok(Plan {
+        apn,
+        pin,
+        puk,
+        user,
+        password,
+        auth,
+    })
+}
+
+/// Whether `dev` offers NDIS/NCM: a Huawei device with an NCM network
+/// interface that has a net device, and a PCUI port to send `^NDISDUP` on.
+pub fn offers_ncm(dev: &UsbDevice) -> bool {
+    dev.vid == 0x12d1
+        && ncm_netif(dev).is_some()
+        && dev.interfaces.iter().any(|i| {
+            !i.ttys.is_empty()
+                && dongle_catalog::port_role(dev, i).is_some_and(|(r, _)| r == PortRole::Pcui)
+        })
+}
+
+/// The NCM network interface of a device (`wwan0`).
+pub fn ncm_netif(dev: &UsbDevice) -> Option<String> {
+    dev.interfaces
+        .iter()
+        .filter(|i| !i.net.is_empty())
+        .find(|i| {
+            matches!(i.driver.as_deref(), Some("huawei_cdc_ncm" | "cdc_ncm"))
+                || (i.class, i.subclass) == (0x02, 0x0d)
+                || (i.class == 0xff && matches!(i.protocol, 0x16 | 0x46 | 0x76))
+        })
+        .and_then(|i| i.net.first().cloned())
+}
+
+/// The device `dongle up` would pick (the one named, else the first with ttys),
+/// for choosing the default `--via`.
+pub fn chosen_device(ctx: &Context, a: &UpArgs) -> Option<UsbDevice> {
+    if a.select.port.is_some() {
+        return None;
+    }
+    match a.select.device.as_deref() {
+        Some(spec) => ctx.sysfs.find(spec).ok(),
+        None => ctx
+            .sysfs
+            .devices()
+            .ok()?
+            .into_iter()
+            .find(|d| !d.ttys().is_empty()),
+    }
+}
+
+enum Ended {
+    Stopped,
+    Dropped(Finding),
+}
+
+pub fn run(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failure> {
+    let plan = plan(a)?;
+    let mut backoff = Backoff::default();
+    let mut reconnects = 0;
+    let mut cursor = 0;
+    loop {
+        let finding = match attempt(ctx, a, &plan, stop, reconnects, &mut cursor) {
+            Ok(Ended::Stopped) => return Ok(()),
+            Ok(Ended::Dropped(f)) => {
+                backoff.reset();
+                f
+            }
+            Err(f) if f.problem == "stopped" => return Ok(()),
+            Err(f) => {
+                cursor = 0;
+                f
+            }
+        };
+        if a.once || stop.load(Ordering::SeqCst) {
+            return Err(finding_failure(finding));
+        }
+        let wait = backoff.next_delay();
+        eprintln!(
+            "dongle: {} [{}] — retrying in {} s (fix: {})",
+            finding.summary,
+            finding.problem,
+            wait.as_secs(),
+            finding.fix
+        );
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        reconnects += 1;
+    }
+}
+
+/// The control port and the NCM interface of the chosen modem.
+fn find(ctx: &Context, a: &UpArgs) -> Result<(Port, String), Finding> {
+    let no_modem = |what: String| Finding::new("port_silent", what, "dongle list; dongle probe");
+    let cands = ports::candidates(ctx, a.select.device.as_deref(), a.select.port.as_slice())
+        .map_err(|f| no_modem(f.message))?;
+    let found = ports::probe(&cands, &ProbeOptions::default());
+    if let Some(b) = found
+        .iter()
+        .find(|p| a.select.port.is_some() && p.holder.is_some())
+    {
+        return Err(Finding::new(
+            "port_busy",
+            format!(
+                "{} is in use by {}",
+                b.port.display(),
+                b.holder.as_ref().map(|h| h.to_string()).unwrap_or_default()
+            ),
+            "stop that program (e.g. `systemctl stop ModemManager`)",
+        ));
+    }
+    let control = ports::control_port(&found)
+        .cloned()
+        .ok_or_else(|| no_modem("no port of the modem answered AT".into()))?;
+    let dev = control
+        .device
+        .as_deref()
+        .and_then(|d| ctx.sysfs.find(d).ok());
+    let iface = dev.as_ref().and_then(ncm_netif).ok_or_else(|| {
+        Finding::new(
+            "no_ncm_interface",
+            "the modem has no NCM network interface (wwanN) in its current layout",
+            "dongle up --via ppp, or switch the stick's layout: dongle mode set ncm",
+        )
+    })?;
+    Ok((control, iface))
+}
+
+fn open(p: &Port) -> Result<SerialPort, Finding> {
+    SerialPort::open(&p.port, &OpenOptions::default())
+        .map_err(|e| Finding::new("port_busy", e.to_string(), "dongle probe"))
+}
+
+/// One APN to try, with its credentials.
+struct Candidate {
+    apn: Apn,
+    user: Option<Credential>,
+    password: Option<Credential>,
+    source: String,
+}
+
+struct Prepared {
+    candidates: Vec<Candidate>,
+    sim_key: Option<String>,
+}
+
+/// SIM, registration and the APN candidates (as the PPP path does).
+fn prepare(s: &AtSession, a: &UpArgs, plan: &Plan) -> Result<Prepared, Finding> {
+    let st = sim::status(s)?;
+    if st.state != sim::SimState::Ready {
+        if plan.pin.is_none() && plan.puk.is_none() {
+            return Err(sim::blocking_finding(&st)
+                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
+        }
+        sim::unlock(s, plan.pin.as_ref(), plan.puk.as_ref(), false)?;
+    }
+    dial::wait_registered(s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
+    let imsi = s
+        .command("AT+CIMI")
+        .ok()
+        .and_then(|r| identity::parse_imsi(&r.body()).ok());
+    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
+        s.command(c)
+            .ok()
+            .and_then(|r| identity::parse_iccid(&r.body()).ok())
+    });
+    let db = match ApnDatabase::load(None) {
+        Ok(db) => Some(db),
+        Err(e) => {
+            log::warn!("{e}");
+            None
+        }
+    };
+    let memory = ApnMemory::open(ApnMemory::default_path()).ok();
+    let found = candidates_for(
+        imsi.as_deref(),
+        iccid.as_deref(),
+        db.as_ref(),
+        memory.as_ref(),
+        plan.apn.as_ref().map(Apn::as_str),
+    )
+    .map_err(|e| Finding::new("wrong_apn", e.to_string(), "dongle up --apn APN"))?;
+    let candidates = found
+        .iter()
+        .filter_map(|c| {
+            Some(Candidate {
+                apn: Apn::parse(&c.apn).ok()?,
+                user: c
+                    .username
+                    .as_deref()
+                    .and_then(|u| Credential::parse("user name", u, false).ok()),
+                password: c
+                    .password
+                    .as_deref()
+                    .and_then(|p| Credential::parse("password", p, true).ok()),
+                source: format!("{:?}", c.source).to_lowercase(),
+            })
+        })
+        .collect();
+    Ok(Prepared {
+        candidates,
+        sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
+    })
+}
+
+fn remember(prepared: &Prepared, apn: &Apn) {
+    let Some(key) = &prepared.sim_key else { return };
+    match ApnMemory::open(ApnMemory::default_path()) {
+        Ok(mut m) => {
+            if m.recall(key).as_deref() != Some(apn.as_str()) {
+                if let Err(e) = m.remember(key, apn.as_str()) {
+                    log::warn!("cannot remember the APN: {e}");
+                }
+            }
+        }
+        Err(e) => log::warn!("cannot open the APN memory: {e}"),
+    }
+}
+
+fn now() -> Option<u64> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+fn attempt(
+    ctx: &Context,
+    a: &UpArgs,
+    plan: &Plan,
+    stop: &AtomicBool,
+    reconnects: u32,
+    cursor: &mut usize,
+) -> Result<Ended, Finding> {
+    let started = Instant::now();
+    let (control, iface) = find(ctx, a)?;
+    let device = control
+        .device
+        .clone()
+        .unwrap_or_else(|| control.tty.clone());
+    let mut state = LinkState {
+        device,
+        port: control.port.display().to_string(),
+        via: "ncm".into(),
+        state: "connecting".into(),
+        apn: None,
+        interface: Some(iface.clone()),
+        local: None,
+        remote: None,
+        dns: Vec::new(),
+        since: None,
+        pid: std::process::id(),
+        reconnects,
+        problem: None,
+    };
+    let _ = state.save();
+    let s = AtSession::new(open(&control)?);
+    let urcs = s.subscribe();
+    let prepared = prepare(&s, a, plan)?;
+    if ndis::clear_stale(&s, Duration::from_secs(10))? && !ctx.global.quiet {
+        eprintln!(
+            "dongle: an earlier NDIS session was still up on {}: ended it first",
+            control.port.display()
+        );
+    }
+    let cands = &prepared.candidates;
+    if *cursor >= cands.len() {
+        *cursor = 0;
+    }
+    let mut last = None;
+    let mut chosen = None;
+    for (k, cand) in cands.iter().enumerate().skip(*cursor) {
+        log::info!("trying APN \"{}\" ({}) over NDIS", cand.apn, cand.source);
+        let (user, password) = if plan.user.is_some() || plan.password.is_some() {
+            (plan.user.as_ref(), plan.password.as_ref())
+        } else {
+            (cand.user.as_ref(), cand.password.as_ref())
+        };
+        let req = Request {
+            apn: &cand.apn,
+            user,
+            password,
+            auth: plan.auth,
+        };
+        match ndis::connect(&s, &req, &urcs, CONNECT_TIMEOUT, stop) {
+            Ok(()) => {
+                *cursor = k;
+                chosen = Some(cand);
+                break;
+            }
+            Err(f) if f.problem == "wrong_apn" => {
+                if k + 1 < cands.len() {
+                    eprintln!(
+                        "dongle: {} [{}] — trying the next APN",
+                        f.summary, f.problem
+                    );
+                }
+                last = Some(f);
+            }
+            Err(f) => return Err(f),
+        }
+    }
+    let Some(cand) = chosen else {
+        *cursor = 0;
+        return Err(last
+            .unwrap_or_else(|| Finding::new("wrong_apn", "no APN to try", "dongle up --apn APN")));
+    };
+    state.apn = Some(cand.apn.to_string());
+    let lease = ndis::read_dhcp(&s);
+    let host = match HostConfig::detect(&iface, !a.no_default_route) {
+        Ok(h) => h,
+        Err(f) => {
+            ndis::disconnect(&s, Duration::from_secs(5));
+            return Err(f);
+        }
+    };
+    let mut conf = match host.configure(lease.as_ref()) {
+        Ok(c) => c,
+        Err(f) => {
+            ndis::disconnect(&s, Duration::from_secs(5));
+            return Err(f);
+        }
+    };
+    state.state = "up".into();
+    state.local = conf.address.map(|a| a.to_string());
+    state.remote = conf.gateway.map(|g| g.to_string());
+    state.dns = conf.dns.iter().map(|d| d.to_string()).collect();
+    state.since = now();
+    state.problem = None;
+    let _ = state.save();
+    remember(&prepared, &cand.apn);
+    announce(ctx, &state, &host, &conf, started.elapsed());
+    let ended = supervise(&s, &urcs, &cand.apn, &mut conf, stop);
+    host.teardown(&mut conf);
+    let down = ndis::disconnect(&s, Duration::from_secs(5));
+    match ended {
+        None => {
+            state.remove();
+            if !ctx.global.quiet {
+                eprintln!(
+                    "dongle: link down (stopped){}",
+                    if down {
+                        ""
+                    } else {
+                        "; the modem did not confirm the NDIS session ended"
+                    }
+                );
+            }
+            Ok(Ended::Stopped)
+        }
+        Some(f) => {
+            state.state = "waiting".into();
+            state.problem = Some(f.problem.to_string());
+            state.local = None;
+            state.remote = None;
+            let _ = state.save();
+            Ok(Ended::Dropped(f))
+        }
+    }
+}
+
+/// Watch a connected session: `None` when asked to stop, else why it dropped.
+fn supervise(
+    s: &AtSession,
+    urcs: &std::sync::mpsc::Receiver<dongle_at::Urc>,
+    apn: &Apn,
+    conf: &mut Configured,
+    stop: &AtomicBool,
+) -> Option<Finding> {
+    let mut next_poll = Instant::now() + WATCH;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Some(f) = ndis::dropped(urcs, apn) {
+            return Some(f);
+        }
+        if conf.client_exited() {
+            return Some(Finding::new(
+                "link_dropped",
+                "the DHCP client on the link exited (the lease is no longer renewed)",
+                "dongle up connects again by itself",
+            ));
+        }
+        if Instant::now() >= next_poll {
+            next_poll = Instant::now() + WATCH;
+            match ndis::query(s) {
+                Ok(r) if r.status.is_connected() => {}
+                Ok(r) => {
+                    let mut f = ndis::cause_finding(r.cause, apn);
+                    f.problem = "link_dropped";
+                    f.summary = format!("^NDISSTATQRY? says the session is down: {}", f.summary);
+                    f.fix = "dongle up connects again by itself".into();
+                    return Some(f);
+                }
+                Err(f) => return Some(f),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn announce(ctx: &Context, s: &LinkState, host: &HostConfig, conf: &Configured, took: Duration) {
+    if ctx.global.json {
+        crate::output::json(s);
+    } else if !ctx.global.quiet {
+        println!(
+            "Online: {} {} via NCM ({}; gateway {}, APN \"{}\", DNS {}) in {:.1} s",
+            host.iface,
+            conf.cidr().unwrap_or_else(|| "?".into()),
+            conf.method.describe(),
+            s.remote.as_deref().unwrap_or("-"),
+            s.apn.as_deref().unwrap_or(""),
+            if s.dns.is_empty() {
+                "-".to_string()
+            } else {
+                s.dns.join(", ")
+            },
+            took.as_secs_f64()
+        );
+        for n in &conf.notes {
+            println!("  {n}");
+        }
+        if let Some(n) = host.dns_note(conf) {
+            println!("  {n}");
+        }
+        println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,44 @@
+# Scenario: `dongle up --via ncm` end to end. The e3372 gadget (serial ports over FunctionFS from
+# the dongle-sim model + the kernel ncm function, so the real cdc_ncm driver makes wwan0) answers
+# ^NDISDUP / ^NDISSTATQRY? / ^DHCP? on the PCUI port. `dongle up` (the cargo-built binary through
+# the 9p share) finds the ports, checks SIM and registration, clears a stale session, connects
+# over NDIS and configures wwan0 with the HOST's real `ip` (iproute2) statically from ^DHCP? (no
+# DHCP client in the chroot; DONGLE_DHCP=none makes that explicit): 100.92.236.163/29, default
+# route via 100.92.236.161. `dongle down` ends it: address gone, ^NDISDUP=1,0 reached the gadget.
+# Run by hand: testbed/run.sh --file target/x86_64-unknown-linux-gnu/release/dongle-gadget:/bin/dongle-gadget \
+#       --env DONGLE="$PWD/target/debug/dongle" testbed/scenarios/up_ncm.sh
+: "${DONGLE:?}"
+GLOG=/tmp/gadget-modem.log
+ADDR=100.92.236.163
+mkdir -p /run/lock
+
+modem_stick --ncm 0x12d1 0x1506 e3372
+check "option bound to the PCUI port (1-1:1.1)" wait_driver 1-1:1.1 option 10
+check "cdc_ncm bound to the NCM control interface (1-1:1.2)" wait_driver 1-1:1.2 cdc_ncm 15
+check "a network interface under 1-1:1.2" wait_for /sys/bus/usb/devices/1-1:1.2/net 10
+IFACE=$(ls /sys/bus/usb/devices/1-1:1.2/net 2>/dev/null | head -1)
+echo "VUSB: ncm interface $IFACE"
+usb_summary
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+host_bg DONGLE_DHCP=none "$DONGLE" -v up --via ncm >/run/dongle-up.log 2>&1
+up_pid=$!
+check "$IFACE got $ADDR/29 through dongle up" wait_ppp_addr "$IFACE" "$ADDR/29" 40
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "VUSB: time up ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')"
+check "default route via 100.92.236.161 dev $IFACE" sh -c "n=200; until ip route show default | grep -q 'via 100.92.236.161 dev $IFACE'; do n=\$((n-1)); [ \$n -gt 0 ] || exit 1; sleep 0.05; done"
+check "$IFACE is up" sh -c "ip link show $IFACE | grep -q ',UP'"
+capture status host "$DONGLE" --json status
+capture addr ip -4 addr show dev "$IFACE"
+capture routes ip -4 route
+
+capture down host "$DONGLE" down
+check "dongle up exited" sh -c "n=300; while kill -0 $up_pid 2>/dev/null; do n=\$((n-1)); [ \$n -gt 0 ] || exit 1; sleep 0.05; done"
+check "no address on $IFACE after dongle down" sh -c "! ip -4 addr show dev $IFACE | grep -q inet"
+check "no default route via $IFACE after dongle down" sh -c "! ip route show default | grep -q $IFACE"
+check "the gadget got AT^NDISDUP=1,0" grep -q 'NDISDUP=1,0' "$GLOG"
+show_log /run/dongle-up.log 60
+grep -v ' TX \| RX ' "$GLOG" >/tmp/gadget-events.log
+show_log /tmp/gadget-events.log 30
+ffs_stop modem
+finish

@@ -455,3 +455,22 @@ fn unknown_via_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--via ncm"));
 }
+
+#[test]
+fn ncm_is_the_default_when_the_stick_offers_it() {
+    let env = Env::new();
+    let child = env.spawn(env.cmd(None, false, &["--sim", "e3372", "up", "--apn", "web.pt.lu"]));
+    let s = env.wait_state("up", 20);
+    assert_eq!(s[0]["via"], "ncm", "{s:#}");
+    env.down();
+    finish(child, 15);
+    // A stick without an NCM interface (E620: serial only) still goes PPP.
+    let mut c = env.cmd(
+        None,
+        false,
+        &["--sim", "e620", "up", "--once", "--apn", "web.pt.lu"],
+    );
+    c.env("DONGLE_PPPD", env.path("no-such-pppd"));
+    let err = problem(&c.output().unwrap());
+    assert!(err.contains("no-such-pppd"), "the PPP path ran: {err}");
+}

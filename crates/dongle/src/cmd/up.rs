@@ -36,8 +36,14 @@ struct Plan {
 
 pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
     let hilink_url = crate::cmd::hilink::info_target(ctx, &a.select);
+    // NCM over PPP when the stick offers it (a Huawei NCM interface with its
+    // net device and a PCUI port): no pppd, the modem's own IP stack.
     let via = a.via.as_deref().unwrap_or(if hilink_url.is_some() {
         "hilink"
+    } else if crate::cmd::up_ncm::chosen_device(ctx, a)
+        .is_some_and(|d| crate::cmd::up_ncm::offers_ncm(&d))
+    {
+        "ncm"
     } else {
         "ppp"
     });

@@ -28,7 +28,9 @@ fn dongle_up_over_ncm_configures_wwan0_from_dhcp_query() {
     run.ensure(st[0]["local"] == "100.92.236.163", "address from ^DHCP?");
     run.ensure(st[0]["remote"] == "100.92.236.161", "gateway from ^DHCP?");
     run.ensure(
-        st[0]["port"].as_str().is_some_and(|p| p.ends_with("ttyUSB1")),
+        st[0]["port"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("ttyUSB1")),
         "NDISDUP on the PCUI port",
     );
     if let Some(l) = run.console.lines().find(|l| l.starts_with("VUSB: time up")) {

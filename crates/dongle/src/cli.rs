@@ -74,6 +74,20 @@ pub enum Command {
     /// A HiLink stick's web API: status, connect, disconnect, reboot, subnet, mode.
     #[command(subcommand)]
     Hilink(crate::cmd::hilink::HilinkCommand),
+    /// Say what is wrong and how to fix it, from pasted logs (dmesg, lsusb, usb_modeswitch,
+    /// wvdial, pppd, mmcli…).
+    Doctor(DoctorArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// A log to read (dmesg, journalctl -k, lsusb [-v], usb-devices, usb_modeswitch, wvdial,
+    /// pppd, mmcli, AT transcripts; any mix); repeat for more; `-` is stdin. None: stdin.
+    #[arg(long = "file", short = 'f', value_name = "LOG")]
+    pub files: Vec<PathBuf>,
+    /// Examine the running system instead (not yet available: use --file).
+    #[arg(long, conflicts_with = "files")]
+    pub live: bool,
 }
 
 /// Where secrets come from: never the command line (it shows in `ps`).

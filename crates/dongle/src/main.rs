@@ -57,6 +57,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Down(a) => cmd::link::down(&ctx, a.device.as_deref()),
         Command::Status => cmd::link::status(&ctx),
         Command::Hilink(c) => cmd::hilink::run(&ctx, c),
+        Command::Doctor(a) => cmd::doctor::run(&ctx, a),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
         }

@@ -17,7 +17,7 @@ check "option bound to the PCUI port (1-1:1.1)" wait_driver 1-1:1.1 option 10
 check "/dev/ttyUSB1 present" wait_for /dev/ttyUSB1 5
 
 t0=$(cut -d' ' -f1 /proc/uptime)
-host_bg "$DONGLE" -v up >/run/dongle-up.log 2>&1
+host_bg "$DONGLE" -v up --via ppp >/run/dongle-up.log 2>&1
 up_pid=$!
 check "ppp0 got $PPP_HOST_ADDR through dongle up" wait_ppp_addr ppp0 "$PPP_HOST_ADDR" 60
 t1=$(cut -d' ' -f1 /proc/uptime)

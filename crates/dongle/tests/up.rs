@@ -44,7 +44,7 @@ impl Env {
 
     /// `dongle --sim e3372 [--scenario] up --once ARGS`, to completion.
     fn up_once(&self, scenario: Option<&str>, args: &[&str]) -> Output {
-        let mut a = vec!["--sim", "e3372", "up", "--once"];
+        let mut a = vec!["--sim", "e3372", "up", "--via", "ppp", "--once"];
         a.extend_from_slice(args);
         self.cmd(scenario, &a).output().unwrap()
     }
@@ -75,7 +75,7 @@ impl Env {
 }
 
 fn spawn_up(env: &Env, scenario: Option<&str>, args: &[&str]) -> Child {
-    let mut a = vec!["--sim", "e3372", "up"];
+    let mut a = vec!["--sim", "e3372", "up", "--via", "ppp"];
     a.extend_from_slice(args);
     env.cmd(scenario, &a)
         .stdout(Stdio::piped())
@@ -151,7 +151,10 @@ fn up_status_down() {
 #[test]
 fn dropped_link_reconnects() {
     let env = Env::new();
-    let mut cmd = env.cmd(None, &["--sim", "e3372", "up", "--apn", "web.pt.lu"]);
+    let mut cmd = env.cmd(
+        None,
+        &["--sim", "e3372", "up", "--via", "ppp", "--apn", "web.pt.lu"],
+    );
     cmd.env("FAKE_PPPD_DROP_FIRST", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -197,6 +200,8 @@ fn pin_needed_then_given() {
             "--sim",
             "e3372",
             "up",
+            "--via",
+            "ppp",
             "--once",
             "--apn",
             "web.pt.lu",
@@ -256,7 +261,16 @@ fn pppd_failures_explain_themselves() {
     let env = Env::new();
     let mut c = env.cmd(
         None,
-        &["--sim", "e3372", "up", "--once", "--apn", "web.pt.lu"],
+        &[
+            "--sim",
+            "e3372",
+            "up",
+            "--via",
+            "ppp",
+            "--once",
+            "--apn",
+            "web.pt.lu",
+        ],
     );
     c.env("FAKE_PPPD_EXIT", "19")
         .env("FAKE_PPPD_LOG", "Connect:_ppp0 PAP_authentication_failed");
@@ -264,7 +278,16 @@ fn pppd_failures_explain_themselves() {
     assert!(err.contains("[ppp_auth_failed]"), "{err}");
     let mut c = env.cmd(
         None,
-        &["--sim", "e3372", "up", "--once", "--apn", "web.pt.lu"],
+        &[
+            "--sim",
+            "e3372",
+            "up",
+            "--via",
+            "ppp",
+            "--once",
+            "--apn",
+            "web.pt.lu",
+        ],
     );
     c.env("FAKE_PPPD_EXIT", "10").env(
         "FAKE_PPPD_LOG",
@@ -286,6 +309,8 @@ fn password_never_reaches_the_command_line() {
             "--sim",
             "e3372",
             "up",
+            "--via",
+            "ppp",
             "--once",
             "--apn",
             "web.pt.lu",

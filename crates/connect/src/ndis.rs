@@ -533,6 +533,20 @@ impl HostConfig {
         Some(l.to_string())
     }
 
+    /// The gateway of a default route through this interface, if any.
+    pub fn gateway(&self) -> Option<Ipv4Addr> {
+        let out = self
+            .ip(&["-4", "route", "show", "default", "dev", &self.iface])
+            .ok()?;
+        let mut w = out.split_whitespace();
+        while let Some(t) = w.next() {
+            if t == "via" {
+                return w.next()?.parse().ok();
+            }
+        }
+        None
+    }
+
     /// Set up the host side. `lease` is what `^DHCP?` said (the static
     /// fallback and the DNS report).
     pub fn configure(&self, lease: Option<&Dhcp>) -> Result<Configured, Finding> {
@@ -563,6 +577,8 @@ impl HostConfig {
                 c.method = Method::Networkd;
                 c.address = Some(a);
                 c.prefix = Some(p);
+                c.gateway = self.gateway();
+                c.dns.clear();
                 return Ok(c);
             }
             c.notes.push(format!(
@@ -578,6 +594,10 @@ impl HostConfig {
                     c.child = Some(child);
                     c.address = Some(a);
                     c.prefix = Some(p);
+                    // The lease's router and DNS are the client's business
+                    // (its script); ^DHCP?'s would be a guess here.
+                    c.gateway = self.gateway();
+                    c.dns.clear();
                     c.notes.push(format!(
                         "address, route and DNS by {} (the system's DHCP client and its script)",
                         client.flavour.name()

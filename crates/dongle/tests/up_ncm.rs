@@ -19,6 +19,7 @@ echo "$*" >> "$d/ip.log"
 case "$*" in
   "-4 -o addr show dev "*) [ -f "$d/addr" ] && echo "4: $5    inet $(cat "$d/addr") scope global $5" ;;
   "-4 route show default") cat "$d/default" 2>/dev/null ;;
+  "-4 route show default dev "*) cat "$d/route" 2>/dev/null ;;
   "addr add "*) echo "$3" > "$d/addr" ;;
   "-4 addr flush dev "*) rm -f "$d/addr" ;;
 esac
@@ -34,6 +35,7 @@ echo "$*" >> "$d/dhcp.log"
 [ -n "${FAKE_DHCP_FAIL:-}" ] && { echo "no lease" >> "$d/dhcp.log"; exit 1; }
 trap 'echo released >> "$d/dhcp.log"; rm -f "$d/addr"; exit 0' TERM
 sleep 0.3
+echo "default via 10.11.12.1 dev wwan0" > "$d/route"
 echo 10.11.12.13/24 > "$d/addr"
 while :; do sleep 0.1; done
 "#;
@@ -258,6 +260,8 @@ fn the_systems_dhcp_client_is_preferred_and_released() {
     ));
     let s = env.wait_state("up", 20);
     assert_eq!(s[0]["local"], "10.11.12.13", "the lease, not ^DHCP");
+    assert_eq!(s[0]["remote"], "10.11.12.1", "the lease's router");
+    assert_eq!(s[0]["dns"], serde_json::json!([]), "DNS is the client's");
     let dhcp = env.file("dhcp.log");
     assert!(dhcp.contains("-i wwan0") && dhcp.contains("-f"), "{dhcp}");
     assert!(

@@ -1,7 +1,8 @@
 //! `dongle up --via ncm` in the virtual USB test bed: the real cdc_ncm driver
 //! makes wwan0, the simulated firmware answers ^NDISDUP/^DHCP? over the real
 //! option driver, the host's real `ip` configures wwan0 from ^DHCP?, and
-//! `dongle down` removes it. See testbed/scenarios/up_ncm.sh.
+//! `dongle down` removes it; then the same with a real DHCP client and
+//! server over the NCM link. See testbed/scenarios/up_ncm.sh.
 
 #[path = "vusb/harness.rs"]
 #[allow(dead_code)]
@@ -21,6 +22,11 @@ fn dongle_up_over_ncm_configures_wwan0_from_dhcp_query() {
     run.assert_check("dongle up exited");
     run.assert_check("no address on wwan0 after dongle down");
     run.assert_check("the gadget got AT^NDISDUP=1,0");
+    // Second round with the system's DHCP client (busybox udhcpc) against
+    // udhcpd on the gadget's end of the NCM link: the lease wins over ^DHCP?.
+    run.assert_check("wwan0 got the DHCP lease 10.64.64.2/24 through dongle up");
+    run.assert_check("dongle up said it is online with the lease");
+    run.assert_check("no address on wwan0 after the DHCP client stopped");
     let st = run.json("status");
     run.ensure(st[0]["state"] == "up", "status after up: state up");
     run.ensure(st[0]["via"] == "ncm", "via ncm");

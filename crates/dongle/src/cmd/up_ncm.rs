@@ -244,12 +244,17 @@ fn prepare(s: &AtSession, a: &UpArgs, plan: &Plan) -> Result<Prepared, Finding> 
             .ok()
             .and_then(|r| identity::parse_iccid(&r.body()).ok())
     });
-    let db = match ApnDatabase::load(None) {
-        Ok(db) => Some(db),
-        Err(e) => {
-            log::warn!("{e}");
-            None
-        }
+    // With --apn the database adds nothing (the override is the only
+    // candidate) and parsing it is the slow part of `up` on small machines.
+    let db = match plan.apn {
+        Some(_) => None,
+        None => match ApnDatabase::load(None) {
+            Ok(db) => Some(db),
+            Err(e) => {
+                log::warn!("{e}");
+                None
+            }
+        },
     };
     let memory = ApnMemory::open(ApnMemory::default_path()).ok();
     let found = candidates_for(

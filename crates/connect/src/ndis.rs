@@ -942,6 +942,42 @@ mod tests {
     }
 
     #[test]
+    fn dns_is_reported_never_written() {
+        let mut h = HostConfig {
+            iface: "wwan0".into(),
+            ip: "ip".into(),
+            dhcp: None,
+            networkd: false,
+            resolved: true,
+            default_route: true,
+            run_dir: "/nonexistent".into(),
+            dhcp_timeout: Duration::from_secs(1),
+        };
+        let c = Configured {
+            method: Method::Static,
+            address: Some(Ipv4Addr::new(100, 92, 236, 163)),
+            prefix: Some(29),
+            gateway: None,
+            dns: vec![
+                Ipv4Addr::new(10, 177, 0, 34),
+                Ipv4Addr::new(10, 168, 187, 116),
+            ],
+            notes: Vec::new(),
+            child: None,
+            route_added: None,
+        };
+        assert_eq!(c.cidr().as_deref(), Some("100.92.236.163/29"));
+        let n = h.dns_note(&c).unwrap();
+        assert!(
+            n.contains("resolvectl dns wwan0 10.177.0.34 10.168.187.116"),
+            "{n}"
+        );
+        h.resolved = false;
+        let n = h.dns_note(&c).unwrap();
+        assert!(n.contains("not written to /etc/resolv.conf") && !n.contains("resolvectl"));
+    }
+
+    #[test]
     fn flavour_by_name() {
         assert_eq!(
             DhcpFlavour::of(Path::new("/tmp/x/fake-udhcpc")),

@@ -251,6 +251,34 @@ fn an_existing_default_route_is_kept_and_named() {
 }
 
 #[test]
+fn no_default_route_when_asked() {
+    let env = Env::new();
+    let child = env.spawn(env.cmd(
+        None,
+        false,
+        &[
+            "--sim",
+            "e3372",
+            "up",
+            "--via",
+            "ncm",
+            "--apn",
+            "web.pt.lu",
+            "--no-default-route",
+        ],
+    ));
+    env.wait_state("up", 20);
+    env.down();
+    let out = finish(child, 15);
+    assert!(text(&out.stdout).contains("no default route added (--no-default-route)"));
+    let ip = env.file("ip.log");
+    assert!(
+        ip.contains("addr add 100.92.236.163/29") && !ip.contains("route add"),
+        "{ip}"
+    );
+}
+
+#[test]
 fn the_systems_dhcp_client_is_preferred_and_released() {
     let env = Env::new();
     let child = env.spawn(env.cmd(

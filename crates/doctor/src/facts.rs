@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 /// Structural cues the automaton looks for besides the rules' own patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
+    Enumerate,
     NewDevice,
     Disconnect,
     TtyAttached,
@@ -34,6 +35,8 @@ pub enum Anchor {
 
 /// Text of every anchor (matched case-insensitively).
 pub const ANCHORS: &[(&str, Anchor)] = &[
+    ("usb device number", Anchor::Enumerate),
+    ("usb device using", Anchor::Enumerate),
     ("new usb device found", Anchor::NewDevice),
     ("usb disconnect", Anchor::Disconnect),
     ("converter now attached to", Anchor::TtyAttached),
@@ -122,6 +125,8 @@ pub struct DevRec {
     pub seq: u64,
     /// True when a modem driver bound or the vid:pid says modem.
     pub modem: bool,
+    /// A "new … USB device number" line was seen and its "New USB device found" not yet.
+    pub fresh: bool,
 }
 
 impl DevRec {

@@ -303,6 +303,27 @@ impl Doctor {
     fn anchor(&mut self, a: Anchor, at: usize, line: &str, msg: &str, time: Option<f64>) {
         let seq = self.seq;
         match a {
+            Anchor::Enumerate => {
+                // `usb 1-1.4: new high-speed USB device number 5 using ehci-pci` (older
+                // kernels: `new full speed USB device using uhci_hcd and address 12`).
+                if !msg.contains("new ") {
+                    return;
+                }
+                let Some(path) = path_in(msg).map(str::to_string) else {
+                    return;
+                };
+                if let Some(d) = dev_entry(&mut self.devs, &path) {
+                    d.path = Some(path.clone());
+                    d.enumerations += 1;
+                    d.fresh = true;
+                    d.drivers.clear();
+                    d.failed.clear();
+                    d.ttys.clear();
+                    d.seq = seq;
+                    d.first_time = d.first_time.or(time);
+                    d.last_time = time.or(d.last_time);
+                }
+            }
             Anchor::NewDevice => {
                 let path = path_in(msg).map(str::to_string);
                 let vid = kv(msg, "idvendor=").and_then(hex4);
@@ -314,10 +335,14 @@ impl Doctor {
                         if d.history.last() != Some(&(v, p)) && d.history.len() < 16 {
                             d.history.push((v, p));
                         }
-                        d.enumerations += 1;
-                        d.drivers.clear();
-                        d.failed.clear();
-                        d.ttys.clear();
+                        // Kernels (or pastes) without the "new … device number" line still count.
+                        if !d.fresh {
+                            d.enumerations += 1;
+                            d.drivers.clear();
+                            d.failed.clear();
+                            d.ttys.clear();
+                        }
+                        d.fresh = false;
                         d.seq = seq;
                         d.first_time = d.first_time.or(time);
                         d.last_time = time.or(d.last_time);

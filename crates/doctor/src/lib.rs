@@ -284,7 +284,8 @@ impl Doctor {
             || m.starts_with("+CME ERROR")
             || m.ends_with("Invalid dial command.");
         let no_carrier = m.contains("NO CARRIER") || m.contains("No Carrier");
-        let ok = m == "OK" || m.ends_with(" OK") || m.contains("CONNECT");
+        let ok =
+            m == "OK" || m.ends_with(" OK") || m.starts_with("CONNECT") || m.contains("-- got it");
         if is_error || no_carrier {
             let name = match (kind, no_carrier) {
                 (Pending::Dial, true) => "at_dial_no_carrier",

@@ -2,7 +2,7 @@
 //! (signals → a finding with its explanation and fix). Kept as data in `rules.toml`; this
 //! module parses and checks it, and compiles every pattern into one automaton.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -297,6 +297,8 @@ impl Rules {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A full DFA: a few hundred short patterns fit easily, and every line is scanned.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| RuleError(e.to_string()))?;
         Ok(Rules {

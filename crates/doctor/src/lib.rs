@@ -606,6 +606,84 @@ impl Doctor {
         }
     }
 
+    /// Take one USB device from the sysfs model (`dongle doctor --live`): its vid:pid,
+    /// interfaces, drivers and ports as they are now. Feed the kernel log first, then the
+    /// devices, so the devices count as the end state.
+    pub fn feed_device(&mut self, dev: &dongle_usb::UsbDevice) {
+        self.seq += 1;
+        let seq = self.seq;
+        let id = (dev.vid, dev.pid);
+        let Some(d) = dev_entry(&mut self.devs, &dev.path) else {
+            return;
+        };
+        d.path = Some(dev.path.clone());
+        d.id = Some(id);
+        if d.history.last() != Some(&id) && d.history.len() < 16 {
+            d.history.push(id);
+        }
+        if d.enumerations == 0 {
+            d.enumerations = 1;
+        }
+        if let Some(p) = &dev.product {
+            d.product = Some(clip(p));
+        }
+        d.seq = seq;
+        d.drivers.clear();
+        d.failed.clear();
+        d.ttys.clear();
+        d.ifaces.clear();
+        for i in dev.interfaces.iter().take(32) {
+            d.ifaces
+                .push((i.class, i.subclass, i.protocol, i.driver.clone()));
+            if let Some(dr) = &i.driver {
+                d.drivers.insert(dr.clone());
+                if MODEM_DRIVERS.contains(&dr.as_str()) {
+                    d.modem = true;
+                }
+            }
+            for t in &i.ttys {
+                d.ttys.insert(t.clone());
+            }
+        }
+        if !d.is_modem() {
+            return;
+        }
+        let mut derived = Vec::new();
+        for i in &dev.interfaces {
+            let at = format!(
+                "sysfs: {}:{}.{} class {:02x}/{:02x}/{:02x}",
+                dev.path,
+                dev.configuration.unwrap_or(1),
+                i.number,
+                i.class,
+                i.subclass,
+                i.protocol
+            );
+            match (i.driver.as_deref(), i.class, i.subclass) {
+                (None, 0xff, _) => derived.push(("iface_unbound", format!("{at}: no driver"))),
+                (None, 0x02, 0x06 | 0x0d | 0x0e) | (None, 0x0a, _) => {
+                    derived.push(("net_iface_unbound", format!("{at}: no driver")))
+                }
+                (Some("usb-storage"), _, _) => {
+                    derived.push(("usb_storage_bound", format!("{at}: driver usb-storage")))
+                }
+                _ => {}
+            }
+            for t in &i.ttys {
+                derived.push((
+                    "ttys_seen",
+                    format!(
+                        "{at}: driver {}, port {t}",
+                        i.driver.as_deref().unwrap_or("-")
+                    ),
+                ));
+            }
+        }
+        for (name, ev) in derived {
+            self.derive(name, &ev);
+        }
+    }
+
     /// Lines read so far.
     pub fn lines(&self) -> u64 {
         self.lines

@@ -40,6 +40,20 @@ impl Clock {
     pub fn parse<'a>(&mut self, line: &'a str) -> Parsed<'a> {
         let mut rest = line.trim_start();
         let mut tag = None;
+        // /dev/kmsg records: `6,1234,5678901,-;usb 1-1: …` (priority, sequence, µs, flags).
+        if let Some((head, msg)) = rest.split_once(';') {
+            let mut f = head.split(',');
+            let (p, q, us) = (f.next(), f.next(), f.next());
+            let num = |x: Option<&str>| {
+                x.is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            };
+            if num(p) && num(q) && num(us) {
+                if let Some(t) = us.and_then(|v| v.parse::<u64>().ok()) {
+                    self.now = Some(t as f64 / 1e6);
+                }
+                rest = msg;
+            }
+        }
         // Up to a few stacked prefixes: syslog stamp, host, tag, then a dmesg stamp.
         for _ in 0..4 {
             if let Some((t, r)) = bracket_stamp(rest) {
@@ -246,6 +260,18 @@ mod tests {
         let p = c.parse("Mon Aug 15 11:37:01 2022 kern.info kernel: [   9.1] usb 1-1: x");
         assert_eq!(p.tag, Some("kernel"));
         assert_eq!(p.msg, "usb 1-1: x");
+    }
+
+    #[test]
+    fn kmsg_records() {
+        let mut c = Clock::new();
+        let p = c.parse("6,1234,5678901,-;usb 1-1: USB disconnect, device number 2");
+        assert_eq!(p.time, Some(5.678901));
+        assert_eq!(p.msg, "usb 1-1: USB disconnect, device number 2");
+        assert_eq!(
+            c.parse("AT+CGDCONT=1,\"IP\",\"a;b\"").msg,
+            "AT+CGDCONT=1,\"IP\",\"a;b\""
+        );
     }
 
     #[test]

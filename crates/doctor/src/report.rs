@@ -306,7 +306,7 @@ pub(crate) fn finish(doc: &mut Doctor) -> Report {
             crate::MAX_LINE
         ));
     }
-    if doc.lines == 0 {
+    if doc.lines == 0 && doc.devs.is_empty() {
         notes
             .push("no input: paste `dmesg`, `lsusb`, usb_modeswitch, wvdial or pppd output".into());
     }
@@ -380,12 +380,27 @@ impl Report {
             Some(f) => {
                 let _ = writeln!(o, "\nnext: {}", f.fix);
             }
-            None => {
-                let _ = writeln!(
-                    o,
-                    "\nnext: add more evidence: `dmesg`, `lsusb`, `usb-devices`, and the output of the tool that failed"
-                );
-            }
+            None => match self.devices.first() {
+                Some(d) if d.mode == "hilink" => {
+                    let _ = writeln!(
+                        o,
+                        "\nnext: `dongle up --via hilink` (or `dongle hilink status`)"
+                    );
+                }
+                Some(d) if matches!(d.mode, "serial" | "ncm") => {
+                    let dev = d.path.as_deref().unwrap_or(&d.id);
+                    let _ = writeln!(
+                        o,
+                        "\nnext: `dongle probe {dev}` (the ports and their roles), then `dongle up {dev}`"
+                    );
+                }
+                _ => {
+                    let _ = writeln!(
+                        o,
+                        "\nnext: add more evidence: `dmesg`, `lsusb`, `usb-devices`, and the output of the tool that failed"
+                    );
+                }
+            },
         }
         o
     }

@@ -85,8 +85,9 @@ pub struct DoctorArgs {
     /// pppd, mmcli, AT transcripts; any mix); repeat for more; `-` is stdin. None: stdin.
     #[arg(long = "file", short = 'f', value_name = "LOG")]
     pub files: Vec<PathBuf>,
-    /// Examine the running system instead (not yet available: use --file).
-    #[arg(long, conflicts_with = "files")]
+    /// Examine the running system: kernel log (/dev/kmsg), USB devices and drivers from sysfs
+    /// (--sysfs), programs holding the modem ports; --file logs may be added.
+    #[arg(long)]
     pub live: bool,
 }
 
@@ -136,7 +137,8 @@ pub struct UpArgs {
     pub password_env: Option<String>,
     #[command(flatten)]
     pub secrets: SecretArgs,
-    /// How to connect: ppp (ncm and hilink are coming).
+    /// How to connect: ppp, ncm (Huawei NDIS) or hilink; default: ncm when the stick has it,
+    /// hilink for a HiLink URL, else ppp.
     #[arg(long, value_name = "ppp|ncm|hilink")]
     pub via: Option<String>,
     /// Give up after the first failure instead of retrying with backoff.

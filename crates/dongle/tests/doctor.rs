@@ -1,5 +1,7 @@
 //! `dongle doctor` through the real binary: files, stdin, JSON shape, errors.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -101,20 +103,101 @@ fn reads_stdin_and_several_files() {
 }
 
 #[test]
-fn unreadable_only_file_and_live_are_usage_errors() {
+fn unreadable_only_file_is_a_usage_error() {
     let out = dongle()
         .args(["doctor", "--file", "/nonexistent/log.txt"])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--file"));
-    let out = dongle().args(["doctor", "--live"]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+}
+
+fn live_json(mut c: assert_cmd::Command) -> Value {
+    let out = c
+        .args(["doctor", "--live", "--json"])
+        .output()
+        .expect("runs");
     assert!(
-        err.contains("not available yet") && err.contains("--file"),
-        "{err}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn problems(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["problem"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn live_storage_mode_from_the_simulated_sysfs() {
+    let mut c = dongle();
+    c.args(["--sim", "e3372-storage"]);
+    let v = live_json(c);
+    assert_eq!(v["devices"][0]["id"], "12d1:1f01");
+    assert_eq!(v["devices"][0]["mode"], "storage");
+    assert_eq!(v["findings"][0]["problem"], "no_modeswitch");
+    assert!(v["findings"][0]["fix"]
+        .as_str()
+        .is_some_and(|f| f.contains("dongle switch 1-1")));
+}
+
+#[test]
+fn live_healthy_stick_has_no_finding() {
+    let mut c = dongle();
+    c.args(["--sim", "e3372"]);
+    let v = live_json(c);
+    assert_eq!(v["devices"][0]["mode"], "ncm");
+    assert!(problems(&v).is_empty(), "{v:#}");
+}
+
+#[test]
+fn live_busy_port_names_the_holder() {
+    let sim = common::BackgroundSim::start("e3372");
+    // This test process keeps the modem's port open, as ModemManager or minicom would.
+    let _held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(sim.root().join("dev/ttyUSB0"))
+        .expect("open the simulated port");
+    let v = live_json(sim.dongle());
+    let ids = problems(&v);
+    assert!(ids.contains(&"port_busy".to_string()), "{v:#}");
+    let f = v["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["problem"] == "port_busy"))
+        .cloned()
+        .unwrap_or_default();
+    let ev = f["evidence"].to_string();
+    assert!(ev.contains("ttyUSB0") && ev.contains("pid"), "{ev}");
+}
+
+#[test]
+fn live_missing_driver() {
+    let sim = common::BackgroundSim::start("e3372");
+    // The kernel has no driver for the stick's interfaces: no driver links, no ttys.
+    let devices = sim.root().join("sys/bus/usb/devices");
+    for e in std::fs::read_dir(&devices).expect("sysfs").flatten() {
+        if !e.file_name().to_string_lossy().contains(':') {
+            continue;
+        }
+        for sub in std::fs::read_dir(e.path()).expect("interface").flatten() {
+            let name = sub.file_name().to_string_lossy().into_owned();
+            if name == "driver" || name.starts_with("tty") || name == "net" {
+                let p = sub.path();
+                let _ = std::fs::remove_file(&p).or_else(|_| std::fs::remove_dir_all(&p));
+            }
+        }
+    }
+    let v = live_json(sim.dongle());
+    assert_eq!(v["findings"][0]["problem"], "driver_not_bound", "{v:#}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! Offline: reads pasted logs (files, or stdin) line by line through `dongle-doctor` and
 //! prints the devices it saw and the findings, most likely first, each with its fix.
-//! `--live` (reading the running system) is not there yet.
+//! `--live`: the kernel log (/dev/kmsg), the sysfs model (devices, interfaces, drivers, ports,
+//! as they are now) and the programs holding the modem's ports; `--file` logs may be added.
 
 use crate::cli::DoctorArgs;
 use crate::context::Context;
@@ -10,25 +11,19 @@ use crate::failure::{Exit, Failure};
 use crate::output;
 use dongle_doctor::Doctor;
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal};
+use std::io::{self, BufReader, IsTerminal, Read};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::Path;
 
 pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
-    if a.live {
-        return Err(Failure::new(
-            Exit::Usage,
-            "`dongle doctor --live` is not available yet: save the logs and pass them with \
-             --file, e.g. `sudo dmesg > kern.txt; lsusb > usb.txt; dongle doctor --file kern.txt \
-             --file usb.txt` (or pipe them: `dmesg | dongle doctor`)",
-        ));
-    }
     let mut doctor = Doctor::new().map_err(|e| Failure::new(Exit::Failure, e.to_string()))?;
     let mut notes = Vec::new();
     let mut read_any = false;
-    if a.files.is_empty() {
+    if a.files.is_empty() && !a.live {
         let stdin = io::stdin();
         if stdin.is_terminal() && !ctx.global.quiet {
             eprintln!(
-                "dongle: reading logs from standard input (paste, then Ctrl-D); or use --file LOG"
+                "dongle: reading logs from standard input (paste, then Ctrl-D); or use --file LOG, or --live"
             );
         }
         doctor
@@ -50,6 +45,10 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
             Err(e) => notes.push(format!("{}: could not be read ({e})", f.display())),
         }
     }
+    if a.live {
+        live(ctx, &mut doctor, &mut notes);
+        read_any = true;
+    }
     if !read_any {
         return Err(Failure::new(
             Exit::Usage,
@@ -65,6 +64,77 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
         output::json(&report);
     } else {
         print!("{}", report.human());
+    }
+    Ok(())
+}
+
+/// The running system: the kernel log (/dev/kmsg, when readable), then the sysfs model (the
+/// end state), then who holds each modem port.
+fn live(ctx: &Context, doctor: &mut Doctor, notes: &mut Vec<String>) {
+    // The kernel log only describes the real system, not a --sysfs tree or a simulator.
+    let real = ctx.global.sysfs == Path::new("/sys") && ctx.global.sim.is_none();
+    if real {
+        if let Err(e) = read_kmsg(doctor) {
+            notes.push(format!(
+                "the kernel log could not be read ({e}): run as root, or add `sudo dmesg` output with --file"
+            ));
+        }
+    }
+    let devices = match ctx.sysfs.devices() {
+        Ok(d) => d,
+        Err(e) => {
+            notes.push(format!("the USB devices could not be read: {e}"));
+            Vec::new()
+        }
+    };
+    for d in &devices {
+        doctor.feed_device(d);
+    }
+    // Ports held by another program: the same words pppd and wvdial print, so the same rule
+    // explains them.
+    for d in &devices {
+        for (_, tty) in d.ttys() {
+            let path = ctx.dev_root.join(&tty);
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let holders = dongle_at::tty::holders_of(&path, meta.rdev());
+            if !holders.is_empty() {
+                let who: Vec<String> = holders.iter().map(ToString::to_string).collect();
+                doctor.feed_line(&format!(
+                    "live: {}: Device or resource busy: open in {}",
+                    path.display(),
+                    who.join(", ")
+                ));
+            }
+        }
+    }
+}
+
+/// Every record in /dev/kmsg, without waiting for new ones.
+fn read_kmsg(doctor: &mut Doctor) -> io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open("/dev/kmsg")?;
+    let mut buf = vec![0u8; 16 * 1024];
+    // Bounded: the ring buffer holds at most a few MB of records.
+    for _ in 0..1_000_000 {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let rec = String::from_utf8_lossy(buf.get(..n).unwrap_or(&[]));
+                // Continuation lines (" SUBSYSTEM=usb", " DEVICE=…") carry no message.
+                if let Some(first) = rec.lines().next() {
+                    doctor.feed_line(first);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            // EPIPE: records were overwritten while reading; go on with the next.
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

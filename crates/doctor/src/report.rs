@@ -112,6 +112,27 @@ pub(crate) fn finish(doc: &mut Doctor) -> Report {
             );
         }
     }
+    // Ports removed although their device was never unplugged: a driver reset or unbind.
+    let flapping: Vec<&str> = ttys
+        .iter()
+        .filter(|(_, t)| t.attaches >= 1 && t.detaches >= t.attaches)
+        .filter(|(_, t)| {
+            t.path
+                .as_ref()
+                .and_then(|p| doc.devs.get(p))
+                .is_some_and(|d| d.disconnects == 0)
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if !flapping.is_empty() {
+        add(
+            "tty_flap",
+            format!(
+                "{} attached and removed again without the USB device being unplugged",
+                flapping.join(", ")
+            ),
+        );
+    }
     for d in doc.devs.values() {
         if d.enumerations >= 4 && d.disconnects >= 3 {
             let ids: Vec<String> = d.history.iter().map(|&i| id_str(i)).collect();

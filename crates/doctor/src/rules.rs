@@ -50,6 +50,10 @@ pub const DERIVED_SIGNALS: &[(&str, &str)] = &[
         "serial ports attached and detached again and again",
     ),
     (
+        "tty_flap",
+        "serial ports attached and removed again while the device stayed plugged in",
+    ),
+    (
         "usb_loop",
         "the same USB port re-enumerated again and again",
     ),

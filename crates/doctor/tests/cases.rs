@@ -1,6 +1,6 @@
 //! Real logs users posted publicly (tests/cases/*.txt): each header names its source, date and
 //! the diagnosis the thread confirms; the doctor must find it among its top findings (and first
-//! where the header says `first:`).
+//! where the header says `first:`). Healthy logs (`# expect: (none)`) must give no finding.
 
 mod common;
 

@@ -207,3 +207,29 @@ Aug 15 11:40:12 pi dhclient[900]: No DHCPOFFERS received.
     let api = "<response><ConnectionStatus>902</ConnectionStatus></response>\n";
     assert_eq!(first(api), "hilink_no_connection");
 }
+
+#[test]
+fn a_successful_dial_is_no_finding() {
+    let log = "\
+Aug 15 11:40:01 pi pppd[810]: pppd 2.4.9 started by root, uid 0
+Aug 15 11:40:02 pi chat[811]: abort on (BUSY)
+Aug 15 11:40:02 pi chat[811]: abort on (NO CARRIER)
+Aug 15 11:40:02 pi chat[811]: abort on (ERROR)
+Aug 15 11:40:02 pi chat[811]: send (AT^M)
+Aug 15 11:40:02 pi chat[811]: expect (OK)
+Aug 15 11:40:02 pi chat[811]: OK
+Aug 15 11:40:02 pi chat[811]:  -- got it
+Aug 15 11:40:02 pi chat[811]: send (ATD*99#^M)
+Aug 15 11:40:02 pi chat[811]: expect (CONNECT)
+Aug 15 11:40:03 pi chat[811]: CONNECT
+Aug 15 11:40:03 pi chat[811]:  -- got it
+Aug 15 11:40:03 pi pppd[810]: Serial connection established.
+Aug 15 11:40:03 pi pppd[810]: Using interface ppp0
+Aug 15 11:40:03 pi pppd[810]: Connect: ppp0 <--> /dev/ttyUSB0
+Aug 15 11:40:04 pi pppd[810]: local  IP address 10.64.64.64
+Aug 15 11:40:04 pi pppd[810]: remote IP address 10.64.64.65
+Aug 15 11:40:04 pi pppd[810]: primary   DNS address 194.154.192.1
+";
+    let r = diagnose(log);
+    assert!(r.findings.is_empty(), "{:?}", r.problems());
+}

@@ -12,6 +12,7 @@
 #      extracts the uncompressed vmlinux (PVH boot: no SeaBIOS, no decompressor);
 #   4. builds the base initramfs: busybox (+ /sbin/modprobe), the module closure, pppd + chat with
 #      their libraries, testbed/guest/{init,gadget.sh}.
+#   (3b. caches the ModemManager debs for testbed/bench/run.sh in target/vusb/mm, once; optional.)
 # A second run only checks the cache stamps (well under a second).
 set -euo pipefail
 
@@ -160,6 +161,25 @@ fi
 touch "$cache/kernel.stamp" # resolved and present: newer than the apt lists again
 ppp_root="$cache/ppp"
 [ -x "$ppp_root/usr/sbin/pppd" ] || die "pppd missing in $ppp_root: rm -rf $cache and run again"
+
+# ---------------------------------------------------------------- 3b. benchmark peer (optional)
+# ModemManager for testbed/bench/run.sh (run by hand, never by the tests): unpacked, not installed;
+# the guest runs it from here through the 9p share. Once (stamp); a failure only means the
+# benchmark prints "skipped: mm ...". ~1 s (2.2 MB from the mirror).
+MM_DEBS=(modemmanager libmm-glib0 libqmi-glib5 libmbim-glib4 libqrtr-glib0 libgudev-1.0-0 libqmi-proxy libmbim-proxy)
+if [ "$(cat "$cache/mm/.stamp" 2>/dev/null || true)" != "${MM_DEBS[*]}" ]; then
+    step "benchmark debs (ModemManager)"
+    rm -rf "$cache/mm" "$cache/mm-debs"
+    mkdir -p "$cache/mm-debs"
+    if (cd "$cache/mm-debs" && apt-get download -q "${MM_DEBS[@]}" >/dev/null 2>&1) \
+        && (for d in "$cache"/mm-debs/*.deb; do dpkg-deb -x "$d" "$cache/mm" || exit 1; done); then
+        echo "${MM_DEBS[*]}" >"$cache/mm/.stamp"
+    else
+        rm -rf "$cache/mm"
+        log "warning: could not download/unpack ${MM_DEBS[*]}; testbed/bench/run.sh will skip ModemManager"
+    fi
+    rm -rf "$cache/mm-debs"
+fi
 
 # ---------------------------------------------------------------- 4. base initramfs
 step "initramfs check"

@@ -12,7 +12,8 @@
 #   PARTS         which parts to run, default "switch phases probe mm"
 #
 # Lines printed (parsed by run.sh):
-#   VUSB: bench switch TOOL ROUND bound=MS msg=MS ports=MS at=MS done=MS   (relative to the plug)
+#   VUSB: bench switch TOOL ROUND bound=MS msg=MS ports=MS at=MS done=MS   (relative to the plug;
+#                 TOOL dongle, usb_modeswitch, or dongle-add: dongle started before usb-storage binds)
 #   VUSB: bench probe STICK TOOL RUN ms=MS found=N
 #   VUSB: bench phase NAME ms=MS          (launch / start / plan: dongle's fixed costs, medians)
 #   VUSB: bench mm STICK RUN listed=MS at=MS   VUSB: bench skip PART REASON
@@ -70,10 +71,12 @@ switch_round() { # switch_round TOOL N
     rm -f /tmp/tool.end
     t0=$(uptime_ms)
     g_bind stick
-    wait_driver 1-1:1.0 usb-storage 10 || vusb_die "usb-storage did not bind"
+    # dongle-add: started as soon as the device is configured (a udev rule on the usb_device add
+    # event, as usb_modeswitch's per-ID rules have), without waiting for usb-storage.
+    [ "$1" = dongle-add ] || wait_driver 1-1:1.0 usb-storage 10 || vusb_die "usb-storage did not bind"
     tb=$(uptime_ms)
     case "$1" in
-        dongle)
+        dongle | dongle-add)
             host "$DONGLE" --json switch --timeout 60 >/tmp/tool.out 2>&1 &
             name=${DONGLE##*/}
             ;;
@@ -121,6 +124,7 @@ if want switch; then
     while [ "$i" -le "$ROUNDS" ]; do
         switch_round dongle "$i"
         [ "$have_ums" = 1 ] && switch_round usb_modeswitch "$i"
+        switch_round dongle-add "$i"
         i=$((i + 1))
     done
 fi

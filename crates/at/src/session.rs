@@ -103,6 +103,8 @@ struct Shared {
     /// A command carrying a secret is in flight: keep raw bytes (the echo)
     /// out of the trace log.
     private: AtomicBool,
+    /// When bytes last arrived.
+    last_rx: Mutex<Option<Instant>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -113,10 +115,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// An AT session over a transport.
 pub struct AtSession {
     shared: Arc<Shared>,
+    /// The last command ended without its final result: let the line go
+    /// quiet before the next one.
+    desync: AtomicBool,
+    /// When the last command timed out.
+    desync_at: Mutex<Option<Instant>>,
     in_flight: Mutex<()>,
     reader: Option<JoinHandle<()>>,
     timeouts: Timeouts,
 }
+
+/// After a timed-out command: wait at most this long for the line to settle,
+const SYNC_TIMEOUT: Duration = Duration::from_millis(500);
+/// and call it settled after this long without a byte (and at least this
+/// long after the timeout).
+const QUIET: Duration = Duration::from_millis(100);
 
 /// How long the reader blocks before checking whether to stop.
 const READ_SLICE: Duration = Duration::from_millis(50);
@@ -136,6 +149,7 @@ impl AtSession {
             closed: Mutex::new(None),
             stop: AtomicBool::new(false),
             private: AtomicBool::new(false),
+            last_rx: Mutex::new(None),
         });
         let s = Arc::clone(&shared);
         let reader = std::thread::Builder::new()
@@ -144,6 +158,8 @@ impl AtSession {
             .ok();
         AtSession {
             shared,
+            desync: AtomicBool::new(false),
+            desync_at: Mutex::new(None),
             in_flight: Mutex::new(()),
             reader,
             timeouts,
@@ -247,20 +263,56 @@ impl AtSession {
         cancel: Option<&CancelToken>,
     ) -> Result<Response, AtError> {
         let _one = lock(&self.in_flight);
-        let port = self.port();
         if let Some(cause) = lock(&self.shared.closed).clone() {
             return Err(AtError::PortGone {
                 command: command.into(),
-                port,
+                port: self.port(),
                 cause,
             });
         }
+        // A command that timed out may still be answered. Its late reply must
+        // not be taken for the next command's (ModemManager has a FIXME about
+        // exactly this). Idle, the decoder drops it as stray: so before the
+        // next command, let the line go quiet for a moment.
+        // A plain `AT` (probing) is exempt: a late OK is as good an answer.
+        if self.desync.swap(false, Ordering::SeqCst) && !line.eq_ignore_ascii_case("AT") {
+            let until = Instant::now() + SYNC_TIMEOUT;
+            while Instant::now() < until {
+                let quiet = lock(&self.shared.last_rx).is_none_or(|t| t.elapsed() >= QUIET);
+                if quiet && cancel.is_none_or(|c| !c.is_cancelled()) && self.quiet_since_desync() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        self.one_exchange(command, line, bytes, timeout, cancel)
+    }
+
+    fn quiet_since_desync(&self) -> bool {
+        lock(&self.desync_at).is_none_or(|t| t.elapsed() >= QUIET)
+    }
+
+    fn one_exchange(
+        &self,
+        command: &str,
+        line: &str,
+        bytes: &[u8],
+        timeout: Duration,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Response, AtError> {
         let (tx, rx) = mpsc::channel();
         *lock(&self.shared.replies) = Some(tx);
         lock(&self.shared.decoder).begin(line);
         let outcome = self.write_and_wait(command, bytes, timeout, cancel, &rx);
         lock(&self.shared.decoder).end();
         *lock(&self.shared.replies) = None;
+        if matches!(
+            outcome,
+            Err(AtError::Timeout { .. } | AtError::Cancelled { .. } | AtError::NotAt { .. })
+        ) {
+            self.desync.store(true, Ordering::SeqCst);
+            *lock(&self.desync_at) = Some(Instant::now());
+        }
         outcome
     }
 
@@ -372,6 +424,7 @@ fn read_loop(s: &Shared) {
             }
             Err(e) => return close(s, e.to_string()),
         };
+        *lock(&s.last_rx) = Some(Instant::now());
         if !s.private.load(Ordering::SeqCst) {
             log::trace!(
                 "{} raw {:?}",

@@ -142,3 +142,28 @@ fn private_command_hides_the_secret_in_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn a_late_reply_is_not_taken_for_the_next_command() {
+    let s = modem(|cmd| match cmd {
+        "AT+SLOW" => {
+            // Busy firmware: answers 50 ms after the caller gave up, just as
+            // the next command would go out. (A reply later than the quiet
+            // window can still slip through; see QUIET in session.rs.)
+            thread::sleep(Duration::from_millis(200));
+            Some(b"\r\n+SLOW: stale\r\n\r\nOK\r\n".to_vec())
+        }
+        "AT+CGMI" => Some(b"\r\nhuawei\r\n\r\nOK\r\n".to_vec()),
+        _ => Some(b"\r\nOK\r\n".to_vec()),
+    });
+    let err = s
+        .command_with("AT+SLOW", Duration::from_millis(150), None)
+        .unwrap_err();
+    assert!(matches!(err, AtError::Timeout { .. }), "{err}");
+    let r = s.command("AT+CGMI").unwrap();
+    assert_eq!(
+        r.lines,
+        vec!["huawei"],
+        "the stale +SLOW reply must not leak in"
+    );
+}

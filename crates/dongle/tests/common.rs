@@ -54,6 +54,8 @@ pub fn port<'a>(probe: &'a Value, tty: &str) -> &'a Value {
 pub struct BackgroundSim {
     child: Child,
     dir: tempfile::TempDir,
+    // Kept open: the simulator's stdout (closing it would end it with SIGPIPE).
+    _out: std::io::BufReader<std::process::ChildStdout>,
 }
 
 impl BackgroundSim {
@@ -66,7 +68,7 @@ impl BackgroundSim {
         let dir = tempfile::tempdir().unwrap();
         let scenario_file = dir.path().join("scenario.toml").into_os_string();
         std::fs::write(&scenario_file, scenario).unwrap();
-        let child = StdCommand::new(assert_cmd::cargo::cargo_bin("dongle"))
+        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("dongle"))
             .args(if scenario.is_empty() {
                 vec![]
             } else {
@@ -74,19 +76,30 @@ impl BackgroundSim {
             })
             .args(["sim", profile, "--dir"])
             .arg(dir.path().join("sim"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let ready = dir.path().join("sim/dev/ttyUSB0");
+        // `dongle sim` prints its port list once every port and the sysfs
+        // tree exist, ending with the Ctrl-C hint: that is "ready".
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
         let t = Instant::now();
-        while !ready.exists() {
+        loop {
+            let mut line = String::new();
+            let n = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+            assert!(n > 0, "simulator exited before it was ready");
             assert!(
                 t.elapsed() < Duration::from_secs(10),
                 "simulator did not start"
             );
-            std::thread::sleep(Duration::from_millis(20));
+            if line.contains("Ctrl-C") {
+                break;
+            }
         }
-        BackgroundSim { child, dir }
+        BackgroundSim {
+            child,
+            dir,
+            _out: out,
+        }
     }
 
     pub fn root(&self) -> PathBuf {

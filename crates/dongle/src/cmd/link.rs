@@ -18,13 +18,6 @@ struct StatusOut {
     tx_bytes: Option<u64>,
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn counter(ctx: &Context, iface: &str, name: &str) -> Option<u64> {
     let p = ctx
         .sysfs
@@ -56,7 +49,9 @@ pub fn status(ctx: &Context) -> Result<(), Failure> {
         .map(|l| {
             let iface = l.interface.clone();
             StatusOut {
-                uptime_s: l.since.map(|s| now().saturating_sub(s)),
+                uptime_s: l
+                    .since
+                    .map(|s| crate::cmd::up_steps::now().unwrap_or(0).saturating_sub(s)),
                 rx_bytes: iface.as_deref().and_then(|i| counter(ctx, i, "rx_bytes")),
                 tx_bytes: iface.as_deref().and_then(|i| counter(ctx, i, "tx_bytes")),
                 link: l,

@@ -15,3 +15,4 @@ pub mod unlock;
 pub mod up;
 pub mod up_hilink;
 pub mod up_ncm;
+pub mod up_steps;

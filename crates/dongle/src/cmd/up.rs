@@ -7,30 +7,25 @@
 //! because a stick that was replugged or reset needs all of it again.
 
 use crate::cli::UpArgs;
-use crate::cmd::unlock::{finding_failure, read_codes};
+use crate::cmd::unlock::finding_failure;
+use crate::cmd::up_steps::{connecting, now, open, prepare, remember, wait_to_retry, Given};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
-use dongle_at::parse::identity;
 use dongle_at::probe::ProbeOptions;
-use dongle_at::{AtSession, OpenOptions, SerialPort};
+use dongle_at::AtSession;
 use dongle_catalog::PortRole;
-use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory};
 use dongle_connect::backoff::Backoff;
-use dongle_connect::input::{read_secret, Apn, Code, Credential};
 use dongle_connect::ppp::{self, PppConfig, PppEvent};
 use dongle_connect::state::LinkState;
-use dongle_connect::{dial, sim, Finding};
+use dongle_connect::{dial, Finding};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Plan {
-    /// `--apn`, checked.
-    apn: Option<Apn>,
-    pin: Option<Code>,
-    puk: Option<Code>,
+    given: Given,
     ppp: PppConfig,
 }
 
@@ -90,53 +85,20 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
         if a.once || stop.load(Ordering::SeqCst) {
             return Err(finding_failure(finding));
         }
-        let wait = backoff.next_delay();
-        eprintln!(
-            "dongle: {} [{}] — retrying in {} s (fix: {})",
-            finding.summary,
-            finding.problem,
-            wait.as_secs(),
-            finding.fix
-        );
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline {
-            if stop.load(Ordering::SeqCst) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if !wait_to_retry(&finding, &mut backoff, &stop) {
+            return Ok(());
         }
         reconnects += 1;
     }
 }
 
 fn plan(a: &UpArgs) -> Result<Plan, Failure> {
-    let usage = |e: dongle_connect::input::InputError| Failure::new(Exit::Usage, e.to_string());
-    let (pin, puk) = read_codes(&a.secrets)?;
-    let apn = a
-        .apn
-        .as_deref()
-        .map(Apn::parse)
-        .transpose()
-        .map_err(usage)?;
+    let given = Given::read(a)?;
     let mut ppp = PppConfig::new("dongle");
     ppp.default_route = !a.no_default_route;
-    ppp.user = a
-        .user
-        .as_deref()
-        .map(|u| Credential::parse("user name", u, false))
-        .transpose()
-        .map_err(usage)?;
-    let password = read_secret(
-        a.password_file.as_deref(),
-        a.password_env.as_deref(),
-        "password",
-    )
-    .map_err(usage)?;
-    ppp.password = password
-        .map(|p| Credential::parse("password", &p, true))
-        .transpose()
-        .map_err(usage)?;
-    Ok(Plan { apn, pin, puk, ppp })
+    ppp.user = given.user.clone();
+    ppp.password = given.password.clone();
+    Ok(Plan { given, ppp })
 }
 
 enum Failed {
@@ -150,15 +112,6 @@ impl From<Finding> for Failed {
     fn from(f: Finding) -> Failed {
         Failed::Finding(f)
     }
-}
-
-/// One APN to try, with its credentials.
-#[derive(Clone)]
-struct Candidate {
-    apn: Apn,
-    user: Option<Credential>,
-    password: Option<Credential>,
-    source: String,
 }
 
 enum Ended {
@@ -206,11 +159,6 @@ fn find_ports(ctx: &Context, a: &UpArgs) -> Result<(Port, Port), Finding> {
     Ok((control, modem))
 }
 
-fn open(p: &Port) -> Result<SerialPort, Finding> {
-    SerialPort::open(&p.port, &OpenOptions::default())
-        .map_err(|e| Finding::new("port_busy", e.to_string(), "dongle probe"))
-}
-
 fn attempt(
     ctx: &Context,
     a: &UpArgs,
@@ -224,23 +172,18 @@ fn attempt(
         .device
         .clone()
         .unwrap_or_else(|| control.tty.clone());
-    let mut state = LinkState {
-        device: device.clone(),
-        port: modem.port.display().to_string(),
-        via: "ppp".into(),
-        state: "connecting".into(),
-        apn: None,
-        interface: None,
-        local: None,
-        remote: None,
-        dns: Vec::new(),
-        since: None,
-        pid: std::process::id(),
+    let mut state = connecting(
+        device.clone(),
+        modem.port.display().to_string(),
+        "ppp",
         reconnects,
-        problem: None,
-    };
+    );
     let _ = state.save();
-    let prepared = prepare(&control, a, plan)?;
+    // The session ends before dialling: the modem port may be this same port.
+    let prepared = {
+        let s = AtSession::new(open(&control)?);
+        prepare(&s, a, &plan.given)?
+    };
     let cands = &prepared.candidates;
     if *cursor >= cands.len() {
         *cursor = 0;
@@ -305,7 +248,7 @@ fn attempt(
         )
     })?;
     match supervise(ctx, &mut pppd, &mut state, stop, || {
-        remember(&prepared, &cand)
+        remember(&prepared, &cand.apn)
     }) {
         Err(f)
             if matches!(f.problem, "ppp_ipcp_rejected" | "ppp_auth_failed")
@@ -316,93 +259,6 @@ fn attempt(
         }
         other => other.map_err(Failed::Finding),
     }
-}
-
-/// The APN worked: next time it is tried first (connect_and_hilink.md §5.3:
-/// several candidates per network, only one of which a given SIM accepts).
-fn remember(prepared: &Prepared, cand: &Candidate) {
-    let Some(key) = &prepared.sim_key else { return };
-    match ApnMemory::open(ApnMemory::default_path()) {
-        Ok(mut m) => {
-            if m.recall(key).as_deref() != Some(cand.apn.as_str()) {
-                if let Err(e) = m.remember(key, cand.apn.as_str()) {
-                    log::warn!("cannot remember the APN: {e}");
-                }
-            }
-        }
-        Err(e) => log::warn!("cannot open the APN memory: {e}"),
-    }
-}
-
-struct Prepared {
-    candidates: Vec<Candidate>,
-    /// ICCID (or IMSI) under which a working APN is remembered.
-    sim_key: Option<String>,
-}
-
-/// SIM, registration and the APN list, on the control port.
-fn prepare(control: &Port, a: &UpArgs, plan: &Plan) -> Result<Prepared, Finding> {
-    let s = AtSession::new(open(control)?);
-    let st = sim::status(&s)?;
-    if st.state != sim::SimState::Ready {
-        if plan.pin.is_none() && plan.puk.is_none() {
-            return Err(sim::blocking_finding(&st)
-                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
-        }
-        sim::unlock(&s, plan.pin.as_ref(), plan.puk.as_ref(), false)?;
-    }
-    dial::wait_registered(&s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
-    let imsi = s
-        .command("AT+CIMI")
-        .ok()
-        .and_then(|r| identity::parse_imsi(&r.body()).ok());
-    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
-        s.command(c)
-            .ok()
-            .and_then(|r| identity::parse_iccid(&r.body()).ok())
-    });
-    // The session ends here: the modem port may be this same port.
-    drop(s);
-    let db = match ApnDatabase::load(None) {
-        Ok(db) => Some(db),
-        Err(e) => {
-            log::warn!("{e}");
-            None
-        }
-    };
-    let memory = ApnMemory::open(ApnMemory::default_path()).ok();
-    let found = candidates_for(
-        imsi.as_deref(),
-        iccid.as_deref(),
-        db.as_ref(),
-        memory.as_ref(),
-        plan.apn.as_ref().map(Apn::as_str),
-    )
-    .map_err(|e| Finding::new("wrong_apn", e.to_string(), "dongle up --apn APN"))?;
-    let candidates = found
-        .iter()
-        .filter_map(|c| {
-            let apn = Apn::parse(&c.apn).ok()?;
-            let user = c
-                .username
-                .as_deref()
-                .and_then(|u| Credential::parse("user name", u, false).ok());
-            let password = c
-                .password
-                .as_deref()
-                .and_then(|p| Credential::parse("password", p, true).ok());
-            Some(Candidate {
-                apn,
-                user,
-                password,
-                source: format!("{:?}", c.source).to_lowercase(),
-            })
-        })
-        .collect();
-    Ok(Prepared {
-        candidates,
-        sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
-    })
 }
 
 fn supervise(
@@ -445,10 +301,7 @@ fn supervise(
             announced = true;
             update(state, &info);
             state.state = "up".into();
-            state.since = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()
-                .map(|d| d.as_secs());
+            state.since = now();
             let _ = state.save();
             on_up();
             announce(ctx, state, started.elapsed());

@@ -5,10 +5,10 @@
 use crate::cli::UpArgs;
 use crate::cmd::hilink::{client_for, failure};
 use crate::cmd::unlock::finding_failure;
+use crate::cmd::up_steps::{connecting, now};
 use crate::context::Context;
 use crate::failure::Failure;
 use dongle_connect::backoff::Backoff;
-use dongle_connect::state::LinkState;
 use dongle_connect::Finding;
 use dongle_hilink::{connect, disconnect, link_status};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,21 +19,8 @@ const WATCH: Duration = Duration::from_secs(5);
 
 pub fn run(ctx: &Context, a: &UpArgs, url: Option<&str>, stop: &AtomicBool) -> Result<(), Failure> {
     let client = client_for(ctx, url)?;
-    let mut state = LinkState {
-        device: client.url().to_string(),
-        port: client.url().to_string(),
-        via: "hilink".into(),
-        state: "connecting".into(),
-        apn: None,
-        interface: None,
-        local: None,
-        remote: None,
-        dns: Vec::new(),
-        since: None,
-        pid: std::process::id(),
-        reconnects: 0,
-        problem: None,
-    };
+    let url = client.url().to_string();
+    let mut state = connecting(url.clone(), url, "hilink", 0);
     let mut backoff = Backoff::default();
     loop {
         let _ = state.save();
@@ -44,10 +31,7 @@ pub fn run(ctx: &Context, a: &UpArgs, url: Option<&str>, stop: &AtomicBool) -> R
                 state.local = link.wan_ip.clone();
                 state.dns = link.dns.clone();
                 state.problem = None;
-                state.since = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .ok()
-                    .map(|d| d.as_secs());
+                state.since = now();
                 let _ = state.save();
                 if ctx.global.json {
                     crate::output::json(&state);

@@ -8,19 +8,19 @@
 //! `^NDISSTATQRY?` saying down) tears the host side down and starts again.
 
 use crate::cli::UpArgs;
-use crate::cmd::unlock::{finding_failure, read_codes};
+use crate::cmd::unlock::finding_failure;
+use crate::cmd::up_steps::{connecting, now, open, prepare, remember, wait_to_retry, Given};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
-use dongle_at::parse::identity;
 use dongle_at::probe::ProbeOptions;
-use dongle_at::{AtSession, OpenOptions, SerialPort};
-use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory, PortRole};
+use dongle_at::AtSession;
+use dongle_catalog::PortRole;
 use dongle_connect::backoff::Backoff;
-use dongle_connect::input::{read_secret, Apn, Code, Credential};
+use dongle_connect::input::Apn;
 use dongle_connect::ndis::{self, Auth, Configured, HostConfig, Request};
 use dongle_connect::state::LinkState;
-use dongle_connect::{dial, sim, Finding};
+use dongle_connect::Finding;
 use dongle_usb::UsbDevice;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -31,38 +31,12 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 const WATCH: Duration = Duration::from_secs(5);
 
 struct Plan {
-    apn: Option<Apn>,
-    pin: Option<Code>,
-    puk: Option<Code>,
-    user: Option<Credential>,
-    password: Option<Credential>,
+    given: Given,
     auth: Auth,
 }
 
 fn plan(a: &UpArgs) -> Result<Plan, Failure> {
-    let usage = |e: dongle_connect::input::InputError| Failure::new(Exit::Usage, e.to_string());
-    let (pin, puk) = read_codes(&a.secrets)?;
-    let apn = a
-        .apn
-        .as_deref()
-        .map(Apn::parse)
-        .transpose()
-        .map_err(usage)?;
-    let user = a
-        .user
-        .as_deref()
-        .map(|u| Credential::parse("user name", u, false))
-        .transpose()
-        .map_err(usage)?;
-    let password = read_secret(
-        a.password_file.as_deref(),
-        a.password_env.as_deref(),
-        "password",
-    )
-    .map_err(usage)?
-    .map(|p| Credential::parse("password", &p, true))
-    .transpose()
-    .map_err(usage)?;
+    let given = Given::read(a)?;
     // ModemManager's default with credentials is CHAP; $DONGLE_NDIS_AUTH overrides.
     let auth = match std::env::var("DONGLE_NDIS_AUTH") {
         Ok(v) => Auth::parse(&v).ok_or_else(|| {
@@ -73,14 +47,7 @@ fn plan(a: &UpArgs) -> Result<Plan, Failure> {
         })?,
         Err(_) => Auth::Chap,
     };
-    Ok(Plan {
-        apn,
-        pin,
-        puk,
-        user,
-        password,
-        auth,
-    })
+    Ok(Plan { given, auth })
 }
 
 /// Whether `dev` offers NDIS/NCM: a Huawei device with an NCM network
@@ -150,20 +117,8 @@ pub fn run(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failure> 
         if a.once || stop.load(Ordering::SeqCst) {
             return Err(finding_failure(finding));
         }
-        let wait = backoff.next_delay();
-        eprintln!(
-            "dongle: {} [{}] — retrying in {} s (fix: {})",
-            finding.summary,
-            finding.problem,
-            wait.as_secs(),
-            finding.fix
-        );
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline {
-            if stop.load(Ordering::SeqCst) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        if !wait_to_retry(&finding, &mut backoff, stop) {
+            return Ok(());
         }
         reconnects += 1;
     }
@@ -206,109 +161,6 @@ fn find(ctx: &Context, a: &UpArgs) -> Result<(Port, String), Finding> {
     Ok((control, iface))
 }
 
-fn open(p: &Port) -> Result<SerialPort, Finding> {
-    SerialPort::open(&p.port, &OpenOptions::default())
-        .map_err(|e| Finding::new("port_busy", e.to_string(), "dongle probe"))
-}
-
-/// One APN to try, with its credentials.
-struct Candidate {
-    apn: Apn,
-    user: Option<Credential>,
-    password: Option<Credential>,
-    source: String,
-}
-
-struct Prepared {
-    candidates: Vec<Candidate>,
-    sim_key: Option<String>,
-}
-
-/// SIM, registration and the APN candidates (as the PPP path does).
-fn prepare(s: &AtSession, a: &UpArgs, plan: &Plan) -> Result<Prepared, Finding> {
-    let st = sim::status(s)?;
-    if st.state != sim::SimState::Ready {
-        if plan.pin.is_none() && plan.puk.is_none() {
-            return Err(sim::blocking_finding(&st)
-                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
-        }
-        sim::unlock(s, plan.pin.as_ref(), plan.puk.as_ref(), false)?;
-    }
-    dial::wait_registered(s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
-    let imsi = s
-        .command("AT+CIMI")
-        .ok()
-        .and_then(|r| identity::parse_imsi(&r.body()).ok());
-    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
-        s.command(c)
-            .ok()
-            .and_then(|r| identity::parse_iccid(&r.body()).ok())
-    });
-    // With --apn the database adds nothing (the override is the only
-    // candidate) and parsing it is the slow part of `up` on small machines.
-    let db = match plan.apn {
-        Some(_) => None,
-        None => match ApnDatabase::load(None) {
-            Ok(db) => Some(db),
-            Err(e) => {
-                log::warn!("{e}");
-                None
-            }
-        },
-    };
-    let memory = ApnMemory::open(ApnMemory::default_path()).ok();
-    let found = candidates_for(
-        imsi.as_deref(),
-        iccid.as_deref(),
-        db.as_ref(),
-        memory.as_ref(),
-        plan.apn.as_ref().map(Apn::as_str),
-    )
-    .map_err(|e| Finding::new("wrong_apn", e.to_string(), "dongle up --apn APN"))?;
-    let candidates = found
-        .iter()
-        .filter_map(|c| {
-            Some(Candidate {
-                apn: Apn::parse(&c.apn).ok()?,
-                user: c
-                    .username
-                    .as_deref()
-                    .and_then(|u| Credential::parse("user name", u, false).ok()),
-                password: c
-                    .password
-                    .as_deref()
-                    .and_then(|p| Credential::parse("password", p, true).ok()),
-                source: format!("{:?}", c.source).to_lowercase(),
-            })
-        })
-        .collect();
-    Ok(Prepared {
-        candidates,
-        sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
-    })
-}
-
-fn remember(prepared: &Prepared, apn: &Apn) {
-    let Some(key) = &prepared.sim_key else { return };
-    match ApnMemory::open(ApnMemory::default_path()) {
-        Ok(mut m) => {
-            if m.recall(key).as_deref() != Some(apn.as_str()) {
-                if let Err(e) = m.remember(key, apn.as_str()) {
-                    log::warn!("cannot remember the APN: {e}");
-                }
-            }
-        }
-        Err(e) => log::warn!("cannot open the APN memory: {e}"),
-    }
-}
-
-fn now() -> Option<u64> {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs())
-}
-
 fn attempt(
     ctx: &Context,
     a: &UpArgs,
@@ -323,25 +175,17 @@ fn attempt(
         .device
         .clone()
         .unwrap_or_else(|| control.tty.clone());
-    let mut state = LinkState {
+    let mut state = connecting(
         device,
-        port: control.port.display().to_string(),
-        via: "ncm".into(),
-        state: "connecting".into(),
-        apn: None,
-        interface: Some(iface.clone()),
-        local: None,
-        remote: None,
-        dns: Vec::new(),
-        since: None,
-        pid: std::process::id(),
+        control.port.display().to_string(),
+        "ncm",
         reconnects,
-        problem: None,
-    };
+    );
+    state.interface = Some(iface.clone());
     let _ = state.save();
     let s = AtSession::new(open(&control)?);
     let urcs = s.subscribe();
-    let prepared = prepare(&s, a, plan)?;
+    let prepared = prepare(&s, a, &plan.given)?;
     if ndis::clear_stale(&s, Duration::from_secs(10))? && !ctx.global.quiet {
         eprintln!(
             "dongle: an earlier NDIS session was still up on {}: ended it first",
@@ -356,8 +200,8 @@ fn attempt(
     let mut chosen = None;
     for (k, cand) in cands.iter().enumerate().skip(*cursor) {
         log::info!("trying APN \"{}\" ({}) over NDIS", cand.apn, cand.source);
-        let (user, password) = if plan.user.is_some() || plan.password.is_some() {
-            (plan.user.as_ref(), plan.password.as_ref())
+        let (user, password) = if plan.given.user.is_some() || plan.given.password.is_some() {
+            (plan.given.user.as_ref(), plan.given.password.as_ref())
         } else {
             (cand.user.as_ref(), cand.password.as_ref())
         };

@@ -1,0 +1,210 @@
+//! The steps every way of getting online shares (PPP in `up.rs`, NCM in
+//! `up_ncm.rs`, HiLink in `up_hilink.rs`): checked credentials, opening the
+//! control port, SIM + registration + APN candidates, remembering the APN
+//! that worked, the link's state file, and the wait before a retry.
+
+use crate::cli::UpArgs;
+use crate::failure::{Exit, Failure};
+use crate::ports::Port;
+use dongle_at::parse::identity;
+use dongle_at::{AtSession, OpenOptions, SerialPort};
+use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory};
+use dongle_connect::backoff::Backoff;
+use dongle_connect::input::{read_secret, Apn, Code, Credential, InputError};
+use dongle_connect::state::LinkState;
+use dongle_connect::{dial, sim, Finding};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What the user gave, checked before anything reaches the modem.
+pub struct Given {
+    /// `--apn`.
+    pub apn: Option<Apn>,
+    pub pin: Option<Code>,
+    pub puk: Option<Code>,
+    pub user: Option<Credential>,
+    pub password: Option<Credential>,
+}
+
+pub fn usage(e: InputError) -> Failure {
+    Failure::new(Exit::Usage, e.to_string())
+}
+
+impl Given {
+    pub fn read(a: &UpArgs) -> Result<Given, Failure> {
+        let (pin, puk) = crate::cmd::unlock::read_codes(&a.secrets)?;
+        let apn = a
+            .apn
+            .as_deref()
+            .map(Apn::parse)
+            .transpose()
+            .map_err(usage)?;
+        let user = a
+            .user
+            .as_deref()
+            .map(|u| Credential::parse("user name", u, false))
+            .transpose()
+            .map_err(usage)?;
+        let password = read_secret(
+            a.password_file.as_deref(),
+            a.password_env.as_deref(),
+            "password",
+        )
+        .map_err(usage)?
+        .map(|p| Credential::parse("password", &p, true))
+        .transpose()
+        .map_err(usage)?;
+        Ok(Given {
+            apn,
+            pin,
+            puk,
+            user,
+            password,
+        })
+    }
+}
+
+/// Open a port exclusively; failure is a finding.
+pub fn open(p: &Port) -> Result<SerialPort, Finding> {
+    SerialPort::open(&p.port, &OpenOptions::default())
+        .map_err(|e| Finding::new("port_busy", e.to_string(), "dongle probe"))
+}
+
+/// One APN to try, with its credentials.
+#[derive(Clone)]
+pub struct Candidate {
+    pub apn: Apn,
+    pub user: Option<Credential>,
+    pub password: Option<Credential>,
+    pub source: String,
+}
+
+pub struct Prepared {
+    pub candidates: Vec<Candidate>,
+    /// ICCID (or IMSI) under which a working APN is remembered.
+    pub sim_key: Option<String>,
+}
+
+/// SIM (unlocked when a code was given), registration, and the APNs to try:
+/// `--apn` alone, else the one remembered for this SIM, then the provider
+/// database's for the SIM's network.
+pub fn prepare(s: &AtSession, a: &UpArgs, given: &Given) -> Result<Prepared, Finding> {
+    let st = sim::status(s)?;
+    if st.state != sim::SimState::Ready {
+        if given.pin.is_none() && given.puk.is_none() {
+            return Err(sim::blocking_finding(&st)
+                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
+        }
+        sim::unlock(s, given.pin.as_ref(), given.puk.as_ref(), false)?;
+    }
+    dial::wait_registered(s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
+    let imsi = s
+        .command("AT+CIMI")
+        .ok()
+        .and_then(|r| identity::parse_imsi(&r.body()).ok());
+    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
+        s.command(c)
+            .ok()
+            .and_then(|r| identity::parse_iccid(&r.body()).ok())
+    });
+    // With --apn the database adds nothing (the override is the only
+    // candidate) and parsing it is the slow part of `up` on small machines.
+    let db = match given.apn {
+        Some(_) => None,
+        None => ApnDatabase::load(None).map_err(|e| log::warn!("{e}")).ok(),
+    };
+    let memory = ApnMemory::open(ApnMemory::default_path()).ok();
+    let found = candidates_for(
+        imsi.as_deref(),
+        iccid.as_deref(),
+        db.as_ref(),
+        memory.as_ref(),
+        given.apn.as_ref().map(Apn::as_str),
+    )
+    .map_err(|e| Finding::new("wrong_apn", e.to_string(), "dongle up --apn APN"))?;
+    let candidates = found
+        .iter()
+        .filter_map(|c| {
+            Some(Candidate {
+                apn: Apn::parse(&c.apn).ok()?,
+                user: c
+                    .username
+                    .as_deref()
+                    .and_then(|u| Credential::parse("user name", u, false).ok()),
+                password: c
+                    .password
+                    .as_deref()
+                    .and_then(|p| Credential::parse("password", p, true).ok()),
+                source: format!("{:?}", c.source).to_lowercase(),
+            })
+        })
+        .collect();
+    Ok(Prepared {
+        candidates,
+        sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
+    })
+}
+
+/// The APN worked: next time it is tried first (connect_and_hilink.md §5.3:
+/// several candidates per network, only one of which a given SIM accepts).
+pub fn remember(prepared: &Prepared, apn: &Apn) {
+    let Some(key) = &prepared.sim_key else { return };
+    match ApnMemory::open(ApnMemory::default_path()) {
+        Ok(mut m) => {
+            if m.recall(key).as_deref() != Some(apn.as_str()) {
+                if let Err(e) = m.remember(key, apn.as_str()) {
+                    log::warn!("cannot remember the APN: {e}");
+                }
+            }
+        }
+        Err(e) => log::warn!("cannot open the APN memory: {e}"),
+    }
+}
+
+/// A fresh state file entry for a link this process is bringing up.
+pub fn connecting(device: String, port: String, via: &str, reconnects: u32) -> LinkState {
+    LinkState {
+        device,
+        port,
+        via: via.into(),
+        state: "connecting".into(),
+        apn: None,
+        interface: None,
+        local: None,
+        remote: None,
+        dns: Vec::new(),
+        since: None,
+        pid: std::process::id(),
+        reconnects,
+        problem: None,
+    }
+}
+
+/// Unix time now, for `LinkState::since`.
+pub fn now() -> Option<u64> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+/// Say why the link is down and wait out the backoff. `false` when asked
+/// to stop meanwhile.
+pub fn wait_to_retry(finding: &Finding, backoff: &mut Backoff, stop: &AtomicBool) -> bool {
+    let wait = backoff.next_delay();
+    eprintln!(
+        "dongle: {} [{}] — retrying in {} s (fix: {})",
+        finding.summary,
+        finding.problem,
+        wait.as_secs(),
+        finding.fix
+    );
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    true
+}

@@ -41,6 +41,7 @@
 
 pub mod ffs;
 pub mod firmware;
+mod fleet;
 pub mod hilink;
 mod profile;
 mod pty;
@@ -54,6 +55,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use firmware::{Modem, Output};
+pub use fleet::{Fleet, FleetModem};
 pub use profile::{
     luhn_complete, luhn_valid, profile, profiles, Dialect, Endpoint, Identity, Interface,
     InterfaceKind, PortFunction, Profile,
@@ -97,6 +99,14 @@ pub enum SimError {
         what: &'static str,
         #[source]
         source: std::io::Error,
+    },
+    #[error("no modem {index} in this fleet of {count}\nfix: modems are numbered 0 to {}", count.saturating_sub(1))]
+    NoSuchModem { index: usize, count: usize },
+    #[error("a fleet of {count} modems is not possible: {why}\nfix: use 1 to {max} modems")]
+    FleetSize {
+        count: usize,
+        max: usize,
+        why: &'static str,
     },
     #[error("refusing to build a simulated device in {}: it would write into the real /sys and /dev\nfix: give an empty scratch directory, e.g. --dir /tmp/dongle-sim", dir.display())]
     UnsafeDir { dir: PathBuf },
@@ -149,49 +159,61 @@ impl Sim {
     /// Creates `DIR/sys` (fake sysfs root) and `DIR/dev` (dev root), opens one PTY per serial
     /// port and spawns the serving threads. Leftovers of an earlier sim in `dir` are replaced.
     pub fn start(profile_name: &str, dir: &Path, scenario: Scenario) -> Result<Sim, SimError> {
-        let profile = profile::profile(profile_name).ok_or_else(|| SimError::UnknownProfile {
-            name: profile_name.to_string(),
-            known: profiles().join(", "),
-        })?;
-        let ttys = profile.tty_names();
-        if let Some(bad) = scenario.ports.keys().find(|k| !ttys.contains(k)) {
-            return Err(SimError::UnknownPort {
-                port: bad.clone(),
-                profile: profile.name.to_string(),
-                known: ttys.join(", "),
-            });
-        }
-        std::fs::create_dir_all(dir).map_err(|e| SimError::io("create", dir, e))?;
-        if dir
-            .canonicalize()
-            .map_err(|e| SimError::io("resolve", dir, e))?
-            == Path::new("/")
-        {
-            return Err(SimError::UnsafeDir {
-                dir: dir.to_path_buf(),
-            });
-        }
+        let profile = checked_profile(profile_name, &scenario)?;
+        let (sys, dev) = prepare_dir(dir)?;
+        clear_leftovers(&sys, &dev);
+        Sim::launch(profile, dir, scenario, &sysfs::Placement::single())
+    }
+
+    /// Builds one device at `place` in `DIR/sys` and `DIR/dev` (which exist) and serves its
+    /// ports. Only this device's entries are created: a [`Fleet`] puts many in one tree.
+    pub(crate) fn launch(
+        profile: Profile,
+        dir: &Path,
+        scenario: Scenario,
+        place: &sysfs::Placement,
+    ) -> Result<Sim, SimError> {
         let sys = dir.join("sys");
         let dev = dir.join("dev");
-        clear_leftovers(&sys, &dev);
-        std::fs::create_dir_all(&dev).map_err(|e| SimError::io("create", &dev, e))?;
-        let mut unplug = sysfs::create(&sys, &profile)?;
+        let ttys = profile.tty_names();
+        let mut unplug = sysfs::create_at(&sys, &profile, place)?;
+        // If anything below fails, what was created must go again, or a later list shows a
+        // half-built device.
+        let cleanup = |unplug: &[PathBuf]| {
+            for p in unplug {
+                let _ = std::fs::remove_dir_all(p).or_else(|_| std::fs::remove_file(p));
+            }
+        };
 
         let modem = Modem::new(profile.clone(), &scenario);
-        let shared = Arc::new(Shared::new(modem, scenario.clone(), ttys.len()).map_err(
-            |source| SimError::Pty {
-                what: "eventfd",
-                source,
-            },
-        )?);
+        let shared = match Shared::new(modem, scenario.clone(), ttys.len()) {
+            Ok(s) => Arc::new(s),
+            Err(source) => {
+                cleanup(&unplug);
+                return Err(SimError::Pty {
+                    what: "eventfd",
+                    source,
+                });
+            }
+        };
         let mut ports = Vec::new();
         let mut ptys = Vec::new();
         for (k, iface, function) in profile.serial_ports() {
-            let pty = pty::Pty::open()?;
-            let tty = format!("ttyUSB{k}");
+            let pty = match pty::Pty::open() {
+                Ok(p) => p,
+                Err(e) => {
+                    cleanup(&unplug);
+                    return Err(e);
+                }
+            };
+            // The host-wide name (ttyUSB<base+k>); the scenario names ports per device (ttyUSB<k>).
+            let tty = format!("ttyUSB{}", place.tty_base + k);
             let path = dev.join(&tty);
-            std::os::unix::fs::symlink(&pty.path, &path)
-                .map_err(|e| SimError::io("create dev link", &path, e))?;
+            let _ = std::fs::remove_file(&path);
+            if let Err(e) = std::os::unix::fs::symlink(&pty.path, &path) {
+                cleanup(&unplug);
+                return Err(SimError::io("create dev link", &path, e));
+            }
             unplug.push(path.clone());
             ports.push(SimPort {
                 tty: tty.clone(),
@@ -200,21 +222,8 @@ impl Sim {
                 interface: iface.number,
                 function,
             });
-            let cfg = scenario.ports.get(&tty).cloned().unwrap_or_default();
-            let rt = PortRuntime {
-                index: k,
-                silent: cfg
-                    .silent
-                    .unwrap_or(function == PortFunction::Diag && !cfg.garbage),
-                garbage: cfg.garbage,
-                fragment: cfg.fragment,
-                latency: Duration::from_millis(
-                    cfg.latency_ms
-                        .or(scenario.latency_ms)
-                        .unwrap_or(DEFAULT_LATENCY.as_millis() as u64),
-                ),
-                tty,
-            };
+            let mut rt = PortRuntime::new(k, function, &scenario);
+            rt.tty = tty;
             let opens = serve::OpenTracker::new(&pty.path);
             ptys.push((pty, opens, rt));
         }
@@ -318,6 +327,42 @@ impl Drop for Sim {
         self.shared.unplug();
         self.join();
     }
+}
+
+/// The profile called `name`, checked against the ports the scenario configures.
+fn checked_profile(name: &str, scenario: &Scenario) -> Result<Profile, SimError> {
+    let profile = profile::profile(name).ok_or_else(|| SimError::UnknownProfile {
+        name: name.to_string(),
+        known: profiles().join(", "),
+    })?;
+    let ttys = profile.tty_names();
+    if let Some(bad) = scenario.ports.keys().find(|k| !ttys.contains(k)) {
+        return Err(SimError::UnknownPort {
+            port: bad.clone(),
+            profile: profile.name.to_string(),
+            known: ttys.join(", "),
+        });
+    }
+    Ok(profile)
+}
+
+/// Creates `dir` and `dir/dev`, refusing `/` (the tree would land in the real /sys and /dev).
+/// Returns `(dir/sys, dir/dev)`.
+fn prepare_dir(dir: &Path) -> Result<(PathBuf, PathBuf), SimError> {
+    std::fs::create_dir_all(dir).map_err(|e| SimError::io("create", dir, e))?;
+    if dir
+        .canonicalize()
+        .map_err(|e| SimError::io("resolve", dir, e))?
+        == Path::new("/")
+    {
+        return Err(SimError::UnsafeDir {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let sys = dir.join("sys");
+    let dev = dir.join("dev");
+    std::fs::create_dir_all(&dev).map_err(|e| SimError::io("create", &dev, e))?;
+    Ok((sys, dev))
 }
 
 /// Removes what an earlier sim left in `dir` (its device directories and dev links only).

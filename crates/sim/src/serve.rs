@@ -274,6 +274,16 @@ impl OpenTracker {
     /// Must be created before the port is handed out, or early opens are missed.
     pub fn new(path: &std::path::Path) -> OpenTracker {
         let fd = inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)
+            .map_err(|e| {
+                // A fleet takes one inotify instance per port; the default per-user limit is
+                // 128 (/proc/sys/fs/inotify/max_user_instances). Without it the port still
+                // works, but counts as always open (URCs are written with nobody reading).
+                log::warn!(
+                    "sim {}: no inotify instance ({e}): opens and closes are not seen; \
+                     raise fs.inotify.max_user_instances",
+                    path.display()
+                )
+            })
             .ok()
             .filter(|fd| {
                 inotify::add_watch(

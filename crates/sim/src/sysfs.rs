@@ -21,15 +21,63 @@ fn mkdir(path: &Path) -> Result<(), SimError> {
     fs::create_dir_all(path).map_err(|e| SimError::io("create sysfs directory", path, e))
 }
 
-/// Writes the tree for `profile` under `sys`. Returns the directories that disappear when
-/// the device is unplugged.
+/// Where one device sits in a tree that may hold several (a [`crate::Fleet`]): its USB path
+/// and the kernel numbering of its ttys and network interfaces, which are global on a host
+/// (the second stick's first port is `ttyUSB2` or `ttyUSB3`, not `ttyUSB0`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// USB path, the directory name under `bus/usb/devices` (`1-1`, `1-1.12`).
+    pub device: String,
+    /// `ttyUSB` number of the first serial port.
+    pub tty_base: usize,
+    /// Number of the first `wwan`/`cdc-wdm` interface.
+    pub net_base: usize,
+    /// `devnum` (the kernel gives a new one on every enumeration).
+    pub devnum: u32,
+    /// The `serial` attribute; None: the profile's.
+    pub serial: Option<String>,
+}
+
+impl Placement {
+    /// The single device of a [`crate::Sim`]: bus 1, root port 1, ttyUSB0…, wwan0.
+    pub fn single() -> Placement {
+        Placement {
+            device: DEVICE.to_string(),
+            tty_base: 0,
+            net_base: 0,
+            devnum: 2,
+            serial: None,
+        }
+    }
+
+    /// `devpath`: the port chain after the bus (`1` for `1-1`, `1.12` for `1-1.12`).
+    fn devpath(&self) -> &str {
+        self.device
+            .split_once('-')
+            .map_or(self.device.as_str(), |(_, p)| p)
+    }
+}
+
+/// Writes the tree for `profile` under `sys` at the single-device placement. Returns the
+/// directories that disappear when the device is unplugged.
+#[cfg(test)]
 pub fn create(sys: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SimError> {
+    create_at(sys, profile, &Placement::single())
+}
+
+/// Writes the tree for `profile` under `sys` at `place`. Returns the directories that
+/// disappear when the device is unplugged. Other devices in the tree are left alone.
+pub(crate) fn create_at(
+    sys: &Path,
+    profile: &Profile,
+    place: &Placement,
+) -> Result<Vec<PathBuf>, SimError> {
     let usb = sys.join("bus/usb");
     for d in DRIVERS {
         mkdir(&usb.join("drivers").join(d))?;
     }
     let devices = usb.join("devices");
-    let dev = devices.join(DEVICE);
+    let dev = devices.join(&place.device);
     mkdir(&dev)?;
     let mut files = vec![
         ("idVendor", format!("{:04x}", profile.vid)),
@@ -42,22 +90,22 @@ pub fn create(sys: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SimError> {
         ("bNumInterfaces", format!("{:2}", profile.interfaces.len())),
         ("bDeviceClass", "00".into()),
         ("busnum", "1".into()),
-        ("devnum", "2".into()),
-        ("devpath", "1".into()),
+        ("devnum", place.devnum.to_string()),
+        ("devpath", place.devpath().to_string()),
         ("speed", "480".into()),
         ("version", " 2.00".into()),
     ];
-    if let Some(s) = profile.serial {
+    if let Some(s) = place.serial.as_deref().or(profile.serial) {
         files.push(("serial", s.to_string()));
     }
     for (name, value) in &files {
         write(&dev.join(name), value)?;
     }
     let mut dirs = vec![dev];
-    let mut tty = 0;
-    let mut net = 0;
+    let mut tty = place.tty_base;
+    let mut net = place.net_base;
     for i in &profile.interfaces {
-        let d = devices.join(format!("{DEVICE}:1.{}", i.number));
+        let d = devices.join(format!("{}:1.{}", place.device, i.number));
         mkdir(&d)?;
         let (c, s, p) = i.class;
         write(&d.join("bInterfaceNumber"), &format!("{:02x}", i.number))?;
@@ -102,9 +150,11 @@ pub fn create(sys: &Path, profile: &Profile) -> Result<Vec<PathBuf>, SimError> {
             InterfaceKind::NetControl => {
                 let n = d.join("net").join(format!("wwan{net}"));
                 mkdir(&n)?;
+                // Locally unique per interface; the first one is the single sim's 0c:5b:8f:27:9a:64.
+                let mac = 0x9a64 + net;
                 write(
                     &n.join("address"),
-                    &format!("0c:5b:8f:27:9a:{:02x}", 0x64 + net),
+                    &format!("0c:5b:8f:27:{:02x}:{:02x}", (mac >> 8) & 0xff, mac & 0xff),
                 )?;
                 write(&n.join("operstate"), "down")?;
                 if i.driver == Some("huawei_cdc_ncm") {

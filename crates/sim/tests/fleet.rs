@@ -1,0 +1,171 @@
+//! A fleet: many sticks in one tree, each with its own ports and identity, unplugged and
+//! replugged one at a time while the others keep answering.
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::{open, ReadEnd};
+use dongle_sim::{luhn_valid, Fleet, PortFunction, Scenario, SimError};
+
+fn read(p: PathBuf) -> String {
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .trim_end()
+        .to_string()
+}
+
+fn pcui(fleet: &Fleet, i: usize) -> PathBuf {
+    let m = fleet.modem(i).expect("modem");
+    m.ports
+        .iter()
+        .find(|p| p.function == PortFunction::Pcui)
+        .expect("a PCUI port")
+        .path
+        .clone()
+}
+
+#[test]
+fn twelve_sticks_have_their_own_paths_ports_and_identities() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let fleet = Fleet::start("e3372", 12, t.path(), Scenario::default()).expect("start");
+    assert_eq!(fleet.len(), 12);
+    let devices = fleet.sysfs_root().join("bus/usb/devices");
+    let modems = fleet.modems();
+    let mut devnums = Vec::new();
+    for (i, m) in modems.iter().enumerate() {
+        // Two-digit port numbers (1-1.10…) as well as one-digit ones.
+        assert_eq!(m.usb_path, format!("1-1.{}", i + 1));
+        let d = devices.join(&m.usb_path);
+        assert_eq!(read(d.join("idProduct")), "1506");
+        assert_eq!(read(d.join("devpath")), format!("1.{}", i + 1));
+        devnums.push(read(d.join("devnum")));
+        // The kernel numbers ttys and net interfaces host-wide: stick i has ttyUSB2i, 2i+1.
+        let ttys: Vec<_> = m.ports.iter().map(|p| p.tty.clone()).collect();
+        assert_eq!(
+            ttys,
+            [format!("ttyUSB{}", 2 * i), format!("ttyUSB{}", 2 * i + 1)]
+        );
+        let iface = devices.join(format!("{}:1.1", m.usb_path));
+        assert!(iface.join(&ttys[1]).join("tty").join(&ttys[1]).is_dir());
+        let net = m.net.clone().expect("e3372 has NCM");
+        assert_eq!(net, format!("wwan{i}"));
+        assert!(devices
+            .join(format!("{}:1.2/net/{net}", m.usb_path))
+            .is_dir());
+        assert!(devices
+            .join(format!("{}:1.2/usbmisc/cdc-wdm{i}", m.usb_path))
+            .is_dir());
+        for p in &m.ports {
+            assert_eq!(p.path, fleet.dev_root().join(&p.tty));
+            assert_eq!(std::fs::read_link(&p.path).expect("dev link"), p.pts);
+        }
+        assert!(luhn_valid(&m.imei) && luhn_valid(&m.iccid), "{m:?}");
+    }
+    let distinct = |f: fn(&dongle_sim::FleetModem) -> String| {
+        let mut v: Vec<String> = modems.iter().map(f).collect();
+        v.sort();
+        v.dedup();
+        v.len()
+    };
+    assert_eq!(distinct(|m| m.imei.clone()), 12);
+    assert_eq!(distinct(|m| m.iccid.clone()), 12);
+    assert_eq!(distinct(|m| m.serial.clone().unwrap_or_default()), 12);
+    assert_eq!(distinct(|m| m.ports[0].pts.display().to_string()), 12);
+    devnums.sort();
+    devnums.dedup();
+    assert_eq!(devnums.len(), 12, "devnum is unique on a bus");
+    let macs: std::collections::BTreeSet<_> = modems
+        .iter()
+        .map(|m| {
+            read(devices.join(format!(
+                "{}:1.2/net/{}/address",
+                m.usb_path,
+                m.net.as_deref().unwrap_or_default()
+            )))
+        })
+        .collect();
+    assert_eq!(macs.len(), 12);
+
+    // Each stick's firmware answers with its own IMEI, on its own port.
+    for i in [0, 9, 11] {
+        let c = open(&pcui(&fleet, i));
+        let reply = c.at("AT+CGSN");
+        assert!(reply.contains(&modems[i].imei), "modem {i}: {reply:?}");
+        assert!(reply.contains("OK"), "{reply:?}");
+    }
+    assert!(fleet.transcript(9).expect("transcript")[0].starts_with("ttyUSB19: "));
+}
+
+#[test]
+fn unplug_and_replug_one_while_the_others_answer() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let fleet = Fleet::start("e3372", 3, t.path(), Scenario::default()).expect("start");
+    let devices = fleet.sysfs_root().join("bus/usb/devices");
+    let before = fleet.modem(1).expect("modem 1");
+    let devnum_before = read(devices.join("1-1.2/devnum"));
+
+    let held = open(&pcui(&fleet, 1));
+    assert!(held.at("AT").contains("OK"));
+    let neighbour = open(&pcui(&fleet, 2));
+
+    fleet.unplug(1).expect("unplug");
+    assert!(!fleet.plugged(1).expect("index"));
+    // The open port reads EOF/EIO, as a vanished ttyUSB does.
+    let (_, end) = held.read_until("never", Duration::from_secs(2));
+    assert!(matches!(end, ReadEnd::Gone), "{end:?}");
+    assert!(!devices.join("1-1.2").exists());
+    assert!(!devices.join("1-1.2:1.1").exists());
+    for p in &before.ports {
+        assert!(std::fs::symlink_metadata(&p.path).is_err(), "{p:?} left");
+    }
+    // The neighbours are untouched.
+    assert!(devices.join("1-1.1").is_dir() && devices.join("1-1.3").is_dir());
+    assert!(neighbour.at("AT").contains("OK"));
+    // Twice is harmless.
+    fleet.unplug(1).expect("second unplug");
+
+    fleet.replug(1).expect("replug");
+    let after = fleet.modem(1).expect("modem 1");
+    assert!(after.plugged);
+    assert_eq!(after.usb_path, before.usb_path);
+    assert_eq!(after.imei, before.imei);
+    let names =
+        |m: &dongle_sim::FleetModem| m.ports.iter().map(|p| p.tty.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&before));
+    assert_ne!(
+        read(devices.join("1-1.2/devnum")),
+        devnum_before,
+        "a re-enumerated device gets a new address"
+    );
+    let c = open(&pcui(&fleet, 1));
+    let reply = c.at("AT+CGSN");
+    assert!(reply.contains(&before.imei), "{reply:?}");
+    assert!(neighbour.at("AT").contains("OK"));
+
+    assert!(matches!(
+        fleet.unplug(3),
+        Err(SimError::NoSuchModem { index: 3, count: 3 })
+    ));
+    let root = fleet.sysfs_root();
+    let dev = fleet.dev_root();
+    drop(fleet);
+    let left: Vec<_> = std::fs::read_dir(root.join("bus/usb/devices"))
+        .expect("devices dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(std::fs::read_dir(dev).expect("dev dir").count(), 0);
+}
+
+#[test]
+fn fleet_size_is_checked() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let zero = Fleet::start("e3372", 0, t.path(), Scenario::default()).unwrap_err();
+    assert!(zero.to_string().contains("at least one"), "{zero}");
+    let many = Fleet::start("e3372", 1000, t.path(), Scenario::default()).unwrap_err();
+    assert!(many.to_string().contains("fix: use 1 to 100"), "{many}");
+    let unknown = Fleet::start("e9999", 2, t.path(), Scenario::default()).unwrap_err();
+    assert!(matches!(unknown, SimError::UnknownProfile { .. }));
+}

@@ -445,7 +445,9 @@ impl Doctor {
                 let (Some(c), Some(s), Some(p)) = (cls, sub, prot) else {
                     return;
                 };
-                let drv = drv.filter(|d| d != "(none)");
+                // `Driver=(none)`, and `Driver=` with nothing after it (OpenWrt's
+                // /sys/kernel/debug/usb/devices), both mean unbound.
+                let drv = drv.filter(|d| !d.is_empty() && d != "(none)");
                 self.add_iface((c, s, p), drv, line);
             }
             Anchor::IdVendor => {

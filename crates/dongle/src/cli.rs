@@ -268,6 +268,10 @@ pub struct SimArgs {
     /// Where to create sys/ and dev/.
     #[arg(long, value_name = "DIR")]
     pub dir: PathBuf,
+    /// Run N sticks of the profile at USB paths 1-1.1 … 1-1.N (1 to 100); `unplug K` and
+    /// `replug K` lines on stdin take stick K away and back.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub count: Option<u16>,
 }
 
 #[derive(Args, Debug)]

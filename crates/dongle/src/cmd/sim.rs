@@ -1,12 +1,20 @@
 //! `dongle sim PROFILE --dir DIR`: a virtual modem in the foreground, so any
 //! other `dongle` (or minicom, wvdialconf, a test) can use it.
+//!
+//! With `--count N`, a fleet of N sticks in one tree (what `dongle daemon`'s benchmark runs
+//! against). A script unplugs and replugs them by writing `unplug K` / `replug K` lines to
+//! stdin (K is 1-based: stick K sits at USB path 1-1.K); every command is acknowledged with
+//! one line on stdout once it is done, so the script knows when the ports are gone or back.
 
 use crate::cli::SimArgs;
 use crate::context::{start_sim, Context};
 use crate::failure::{Exit, Failure};
 use crate::output;
-use dongle_sim::Scenario;
+use dongle_sim::{Fleet, FleetModem, Scenario};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Serialize)]
 struct Started {
@@ -39,6 +47,9 @@ pub fn run(
             format!("cannot create {}: {e}", args.dir.display()),
         )
     })?;
+    if let Some(count) = args.count {
+        return run_fleet(ctx, args, scenario, usize::from(count));
+    }
     let sim = start_sim(&args.profile, &args.dir, scenario)?;
     let started = Started {
         profile: args.profile.clone(),
@@ -77,15 +88,287 @@ pub fn run(
 /// Block until SIGINT or SIGTERM, so that the simulator can stop cleanly and
 /// remove its dev entries.
 fn wait_for_signal() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
+    let stop = stop_flag();
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Set once SIGINT or SIGTERM arrives.
+fn stop_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         if let Err(e) = signal_hook::flag::register(sig, Arc::clone(&stop)) {
             log::warn!("cannot watch signal {sig}: {e}");
         }
     }
+    stop
+}
+
+#[derive(Serialize)]
+struct FleetStarted {
+    profile: String,
+    sysfs: String,
+    dev: String,
+    modems: Vec<FleetModemOut>,
+}
+
+#[derive(Serialize)]
+struct FleetModemOut {
+    /// 1-based, as `unplug K` takes it.
+    number: usize,
+    usb_path: String,
+    plugged: bool,
+    imei: String,
+    iccid: String,
+    net: Option<String>,
+    ports: Vec<SimPortOut>,
+}
+
+impl FleetModemOut {
+    fn from(m: FleetModem) -> FleetModemOut {
+        FleetModemOut {
+            number: m.index + 1,
+            usb_path: m.usb_path,
+            plugged: m.plugged,
+            imei: m.imei,
+            iccid: m.iccid,
+            net: m.net,
+            ports: m
+                .ports
+                .into_iter()
+                .map(|p| SimPortOut {
+                    tty: p.tty,
+                    path: p.path.display().to_string(),
+                    pts: p.pts.display().to_string(),
+                    interface: p.interface,
+                })
+                .collect(),
+        }
+    }
+
+    fn line(&self) -> String {
+        let ports: Vec<&str> = self.ports.iter().map(|p| p.tty.as_str()).collect();
+        format!(
+            "{:>3}  {:<8} IMEI {}  {}{}",
+            self.number,
+            self.usb_path,
+            self.imei,
+            ports.join(" "),
+            self.net
+                .as_deref()
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// One line read from stdin.
+#[derive(Debug, PartialEq, Eq)]
+enum Control {
+    Unplug(usize),
+    Replug(usize),
+    List,
+}
+
+/// `unplug K`, `replug K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
+/// `#` comments are nothing. The error says what is accepted.
+fn parse_control(line: &str) -> Result<Option<Control>, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut words = line.split_whitespace();
+    let verb = words.next().unwrap_or_default();
+    let arg = words.next();
+    if words.next().is_some() {
+        return Err(format!("too many words in `{line}`"));
+    }
+    let number = |arg: Option<&str>| -> Result<usize, String> {
+        let a = arg.ok_or_else(|| format!("`{verb}` needs a stick number"))?;
+        a.strip_prefix("1-1.")
+            .unwrap_or(a)
+            .parse::<usize>()
+            .ok()
+            .filter(|&k| k >= 1)
+            .ok_or_else(|| format!("`{a}` is not a stick number (1, 2, … or 1-1.2)"))
+    };
+    match verb {
+        "unplug" => Ok(Some(Control::Unplug(number(arg)?))),
+        "replug" => Ok(Some(Control::Replug(number(arg)?))),
+        "list" if arg.is_none() => Ok(Some(Control::List)),
+        _ => Err(format!("unknown command `{line}`")),
+    }
+}
+
+fn run_fleet(
+    ctx: &Context,
+    args: &SimArgs,
+    scenario: Scenario,
+    count: usize,
+) -> Result<(), Failure> {
+    let fleet = Fleet::start(&args.profile, count, &args.dir, scenario).map_err(|e| {
+        let exit = match e {
+            dongle_sim::SimError::UnknownProfile { .. }
+            | dongle_sim::SimError::UnknownPort { .. }
+            | dongle_sim::SimError::FleetSize { .. } => Exit::Usage,
+            _ => Exit::Failure,
+        };
+        Failure::new(exit, e.to_string())
+    })?;
+    let started = FleetStarted {
+        profile: args.profile.clone(),
+        sysfs: fleet.sysfs_root().display().to_string(),
+        dev: fleet.dev_root().display().to_string(),
+        modems: fleet
+            .modems()
+            .into_iter()
+            .map(FleetModemOut::from)
+            .collect(),
+    };
+    if ctx.global.json {
+        output::json(&started);
+    } else {
+        println!(
+            "{} virtual {} running. Sticks:",
+            started.modems.len(),
+            started.profile
+        );
+        for m in &started.modems {
+            println!("{}", m.line());
+        }
+        println!(
+            "\nTry: dongle --sysfs {} --dev {} list\n\
+             Stdin: `unplug K`, `replug K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
+            started.sysfs, started.dev
+        );
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    let stop = stop_flag();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // Stdin is read on its own thread so that a signal still stops us while no line comes;
+    // at end of input (a script closed it, or stdin is /dev/null) the fleet keeps running.
+    let reader = std::thread::Builder::new()
+        .name("sim-stdin".into())
+        .spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(l) = line else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = reader {
+        log::warn!("cannot read commands from stdin: {e}");
+    }
     while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+        let line = match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(l) => l,
+            Err(_) => continue,
+        };
+        match parse_control(&line) {
+            Ok(None) => {}
+            Ok(Some(c)) => control(ctx, &fleet, c),
+            Err(e) => eprintln!(
+                "dongle sim: {e}\nfix: write `unplug K`, `replug K` (K = 1 … {count}) or `list`"
+            ),
+        }
+        let _ = std::io::stdout().flush();
+    }
+    drop(fleet);
+    Ok(())
+}
+
+/// Carries out one command and acknowledges it on stdout (a JSON line with `--json`).
+fn control(ctx: &Context, fleet: &Fleet, c: Control) {
+    #[derive(Serialize)]
+    struct Event<'a> {
+        event: &'a str,
+        #[serde(flatten)]
+        modem: FleetModemOut,
+    }
+    let (verb, done_verb, k) = match c {
+        Control::List => {
+            for m in fleet.modems() {
+                let m = FleetModemOut::from(m);
+                if ctx.global.json {
+                    print_json_line(&Event {
+                        event: "stick",
+                        modem: m,
+                    });
+                } else {
+                    let state = if m.plugged { "" } else { "  (unplugged)" };
+                    println!("{}{state}", m.line());
+                }
+            }
+            return;
+        }
+        Control::Unplug(k) => ("unplug", "unplugged", k),
+        Control::Replug(k) => ("replug", "replugged", k),
+    };
+    if k > fleet.len() {
+        eprintln!(
+            "dongle sim: {verb} {k}: there is no stick {k}\nfix: sticks are numbered 1 to {}",
+            fleet.len()
+        );
+        return;
+    }
+    let index = k - 1;
+    let done = match c {
+        Control::Unplug(_) => fleet.unplug(index),
+        _ => fleet.replug(index),
+    }
+    .and_then(|()| fleet.modem(index));
+    match done {
+        Ok(m) => {
+            let m = FleetModemOut::from(m);
+            if ctx.global.json {
+                print_json_line(&Event {
+                    event: done_verb,
+                    modem: m,
+                });
+            } else {
+                println!("{done_verb} {}", m.line().trim_start());
+            }
+        }
+        Err(e) => eprintln!("dongle sim: {verb} {k}: {e}"),
+    }
+}
+
+/// One JSON document on one line: an event stream a script reads line by line.
+fn print_json_line<T: Serialize>(value: &T) {
+    match serde_json::to_string(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("dongle: cannot encode JSON: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_lines() {
+        assert_eq!(parse_control("unplug 3"), Ok(Some(Control::Unplug(3))));
+        assert_eq!(
+            parse_control("  replug 1-1.12 "),
+            Ok(Some(Control::Replug(12)))
+        );
+        assert_eq!(parse_control("list"), Ok(Some(Control::List)));
+        assert_eq!(parse_control(""), Ok(None));
+        assert_eq!(parse_control("# comment"), Ok(None));
+        assert!(parse_control("unplug 0")
+            .unwrap_err()
+            .contains("not a stick number"));
+        assert!(parse_control("unplug")
+            .unwrap_err()
+            .contains("needs a stick number"));
+        assert!(parse_control("unplug x").is_err());
+        assert!(parse_control("unplug 1 2").is_err());
+        assert!(parse_control("reboot 1")
+            .unwrap_err()
+            .contains("unknown command"));
     }
 }

@@ -77,6 +77,9 @@ pub enum Command {
     /// Say what is wrong and how to fix it, from pasted logs (dmesg, lsusb, usb_modeswitch,
     /// wvdial, pppd, mmcli…).
     Doctor(DoctorArgs),
+    /// The configuration file (/etc/dongle/config.toml): `dongle config check`.
+    #[command(subcommand)]
+    Config(crate::cmd::config::ConfigCommand),
 }
 
 #[derive(Args, Debug)]

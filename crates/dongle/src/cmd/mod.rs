@@ -2,6 +2,7 @@
 
 pub mod apn;
 pub mod at;
+pub mod config;
 pub mod doctor;
 pub mod hilink;
 pub mod info;

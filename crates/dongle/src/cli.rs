@@ -80,6 +80,16 @@ pub enum Command {
     /// The configuration file (/etc/dongle/config.toml): `dongle config check`.
     #[command(subcommand)]
     Config(crate::cmd::config::ConfigCommand),
+    /// Keep every modem online unattended: switch, connect, supervise, reconnect (for systemd,
+    /// procd or a container; `dongle status|up|down` talk to it over its control socket).
+    Daemon(DaemonArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DaemonArgs {
+    /// Configuration file (default: $DONGLE_CONFIG, else /etc/dongle/config.toml; missing = defaults).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

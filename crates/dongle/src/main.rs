@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod config;
 mod context;
+mod daemon;
 mod failure;
 mod output;
 mod ports;
@@ -59,6 +60,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Status => cmd::link::status(&ctx),
         Command::Hilink(c) => cmd::hilink::run(&ctx, c),
         Command::Doctor(a) => cmd::doctor::run(&ctx, a),
+        Command::Daemon(a) => daemon::run(&ctx, a),
         Command::Config(c) => cmd::config::run(&ctx, c),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())

@@ -2,6 +2,7 @@
 //! found through their state files.
 
 use crate::context::Context;
+use crate::daemon::control::{daemon_pid, request, ModemStatus, Request};
 use crate::failure::{Exit, Failure};
 use crate::output::{self, or_dash};
 use dongle_connect::state::{self, LinkState};
@@ -44,6 +45,12 @@ fn live() -> Vec<LinkState> {
 }
 
 pub fn status(ctx: &Context) -> Result<(), Failure> {
+    if ctx.global.sim.is_none() {
+        if let Some(reply) = request(&Request::Status, Duration::from_secs(5)) {
+            let reply = reply.map_err(|e| Failure::new(Exit::Failure, e))?;
+            return daemon_status(ctx, reply.modems);
+        }
+    }
     let links: Vec<StatusOut> = live()
         .into_iter()
         .map(|l| {
@@ -102,9 +109,19 @@ pub fn status(ctx: &Context) -> Result<(), Failure> {
 }
 
 pub fn down(ctx: &Context, dev: Option<&str>) -> Result<(), Failure> {
+    // Links the daemon owns are the daemon's to take down (and to keep down).
+    let daemon = daemon_pid();
+    if let Some(pid) = daemon {
+        if dev.is_none()
+            || live().iter().any(|l| l.pid == pid && names(l, dev))
+            || !live().iter().any(|l| names(l, dev))
+        {
+            return daemon_down(ctx, dev);
+        }
+    }
     let targets: Vec<LinkState> = live()
         .into_iter()
-        .filter(|l| dev.is_none_or(|d| l.device == d || l.port.ends_with(d)))
+        .filter(|l| names(l, dev) && Some(l.pid) != daemon)
         .collect();
     if targets.is_empty() {
         if !ctx.global.quiet {
@@ -146,5 +163,95 @@ pub fn down(ctx: &Context, dev: Option<&str>) -> Result<(), Failure> {
             println!("{}: down", l.device);
         }
     }
+    Ok(())
+}
+
+fn names(l: &LinkState, dev: Option<&str>) -> bool {
+    dev.is_none_or(|d| l.device == d || l.port.ends_with(d))
+}
+
+/// `dongle down` for the daemon: it stops the link and holds the modem down
+/// until `dongle up` (or a replug).
+fn daemon_down(ctx: &Context, dev: Option<&str>) -> Result<(), Failure> {
+    let req = Request::Down {
+        device: dev.map(String::from),
+    };
+    let reply = match request(&req, Duration::from_secs(30)) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(Failure::new(Exit::Failure, e)),
+        None => return Err(Failure::new(Exit::Failure, "the daemon went away")),
+    };
+    if !reply.ok {
+        return Err(Failure::new(
+            Exit::NotFound,
+            reply.error.unwrap_or_default(),
+        ));
+    }
+    if ctx.global.json {
+        output::json(&reply.modems);
+    } else {
+        for m in &reply.modems {
+            println!(
+                "{}: down (held by the daemon until `dongle up {}`)",
+                m.name, m.device
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `dongle status` with a daemon running: every modem it manages, connected or not.
+fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure> {
+    if ctx.global.json {
+        output::json(&modems);
+        return Ok(());
+    }
+    if modems.is_empty() {
+        println!("The daemon sees no modem.\n\nnext: plug one in; `dongle list`");
+        return Ok(());
+    }
+    let mut rows = vec![[
+        "NAME",
+        "DEVICE",
+        "MODE",
+        "STATE",
+        "VIA",
+        "INTERFACE",
+        "ADDRESS",
+        "UPTIME",
+        "RX/TX",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for m in &modems {
+        let l = m.link.as_ref();
+        let iface = l.and_then(|l| l.interface.clone());
+        rows.push(vec![
+            m.name.clone(),
+            m.device.clone(),
+            m.mode.clone(),
+            match &m.problem {
+                Some(p) if m.phase != "up" => format!("{} ({p})", m.phase),
+                _ => m.phase.clone(),
+            },
+            or_dash(l.map(|l| l.via.clone())),
+            or_dash(iface.clone()),
+            or_dash(l.and_then(|l| l.local.clone())),
+            or_dash(l.and_then(|l| l.since).map(|s| {
+                format!(
+                    "{}s",
+                    crate::cmd::up_steps::now().unwrap_or(0).saturating_sub(s)
+                )
+            })),
+            match iface
+                .as_deref()
+                .map(|i| (counter(ctx, i, "rx_bytes"), counter(ctx, i, "tx_bytes")))
+            {
+                Some((Some(r), Some(t))) => format!("{r}/{t}"),
+                _ => "-".into(),
+            },
+        ]);
+    }
+    output::table(&rows, "");
     Ok(())
 }

@@ -30,6 +30,21 @@ struct Plan {
 }
 
 pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
+    // A modem the running daemon manages is the daemon's to bring up: two
+    // processes dialling one stick would fight over its ports.
+    if let Some(done) = crate::daemon::control::delegate_up(ctx, a) {
+        return done;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    keep_up(ctx, a, &stop)
+}
+
+/// Bring one modem online and keep it there until `stop` is set: the whole of
+/// `dongle up` after the command line, and what the daemon runs per modem.
+pub fn keep_up(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failure> {
     let hilink_url = crate::cmd::hilink::info_target(ctx, &a.select);
     // NCM over PPP when the stick offers it (a Huawei NCM interface with its
     // net device and a PCUI port): no pppd, the modem's own IP stack.
@@ -39,17 +54,15 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
         .is_some_and(|d| crate::cmd::up_ncm::offers_ncm(&d))
     {
         "ncm"
+    } else if crate::cmd::up_hilink::is_default(ctx, a) {
+        "hilink"
     } else {
         "ppp"
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-    }
     match via {
         "ppp" => {}
-        "hilink" => return crate::cmd::up_hilink::run(ctx, a, hilink_url.as_deref(), &stop),
-        "ncm" => return crate::cmd::up_ncm::run(ctx, a, &stop),
+        "hilink" => return crate::cmd::up_hilink::run(ctx, a, hilink_url.as_deref(), stop),
+        "ncm" => return crate::cmd::up_ncm::run(ctx, a, stop),
         other => {
             return Err(Failure::new(
                 Exit::Usage,
@@ -63,7 +76,7 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
     // Which APN candidate to start with: advances past APNs the network refused.
     let mut cursor = 0;
     loop {
-        let outcome = attempt(ctx, a, &plan, &stop, reconnects, &mut cursor);
+        let outcome = attempt(ctx, a, &plan, stop, reconnects, &mut cursor);
         let finding = match outcome {
             Ok(Ended::Stopped) => return Ok(()),
             Ok(Ended::Dropped(f)) => {
@@ -85,7 +98,7 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
         if a.once || stop.load(Ordering::SeqCst) {
             return Err(finding_failure(finding));
         }
-        if !wait_to_retry(&finding, &mut backoff, &stop) {
+        if !wait_to_retry(&finding, &mut backoff, stop) {
             return Ok(());
         }
         reconnects += 1;

@@ -1,0 +1,545 @@
+//! `dongle daemon`: every modem on the host online, unattended.
+//!
+//! One loop owns the fleet. It scans sysfs at start, then again whenever the
+//! kernel sends a uevent (netlink group 1: no udevd needed) and at least every
+//! [`TICK`] (sysfs roots without a kernel behind them, lost events). Each USB
+//! device that is a modem gets a slot, and each slot at most one worker
+//! thread doing the job the device needs now: switch it out of storage mode,
+//! or run `dongle up`'s connect-and-supervise loop ([`crate::cmd::up::keep_up`])
+//! until told to stop. A device that vanishes has its worker stopped; when it
+//! returns it gets a fresh one at once, not after a backoff.
+//!
+//! The control socket ([`control`]) serves `dongle status`, `up` and `down`.
+//! `dongle down` holds a modem down; the set of held modems lives in the run
+//! directory, so a restarted daemon resumes as it was. systemd readiness and
+//! watchdog through [`notify`]. SIGTERM/SIGINT: every link down, then exit.
+
+pub mod control;
+pub mod modem;
+pub mod notify;
+
+use crate::cli::{DaemonArgs, Global};
+use crate::context::Context;
+use crate::failure::{Exit, Failure};
+use control::{ModemStatus, Reply, Request};
+use dongle_connect::state::{self, run_dir, LinkState};
+use dongle_usb::{Sysfs, UsbDevice};
+use modem::{Job, Need, Settings, Worker};
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::net::UnixListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Longest time between two scans.
+const TICK: Duration = Duration::from_millis(500);
+/// How long shutdown waits for links to go down cleanly.
+const SHUTDOWN: Duration = Duration::from_secs(20);
+
+/// One USB device the daemon looks after.
+struct Slot {
+    dev: UsbDevice,
+    /// `devnum`: a new number at the same path is a new plug-in.
+    devnum: Option<u16>,
+    settings: Settings,
+    worker: Option<Worker>,
+    /// Why the last job ended badly; a failed job is not retried until the
+    /// device is replugged or `dongle up` asks.
+    failed: Option<String>,
+}
+
+impl Slot {
+    fn name(&self) -> String {
+        self.settings
+            .name
+            .clone()
+            .unwrap_or_else(|| self.dev.path.clone())
+    }
+}
+
+/// What the loop and the control socket share.
+#[derive(Default)]
+struct Fleet {
+    slots: BTreeMap<String, Slot>,
+    /// Devices (USB paths) `dongle down` took down.
+    held: BTreeSet<String>,
+}
+
+fn held_path() -> std::path::PathBuf {
+    run_dir().join("daemon-held.json")
+}
+
+impl Fleet {
+    fn load_held() -> BTreeSet<String> {
+        std::fs::read(held_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save_held(&self) {
+        let path = held_path();
+        let tmp = path.with_extension("json.tmp");
+        let ok = serde_json::to_vec(&self.held)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(&tmp, b))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = ok {
+            log::warn!("cannot save {}: {e}", path.display());
+        }
+    }
+
+    fn status(&self) -> Vec<ModemStatus> {
+        let links: BTreeMap<String, LinkState> = state::all()
+            .into_iter()
+            .filter(|l| l.pid == std::process::id())
+            .map(|l| (l.device.clone(), l))
+            .collect();
+        self.slots
+            .values()
+            .map(|s| {
+                let link = links.get(&s.dev.path).cloned();
+                let need = modem::need(&s.dev);
+                let (phase, problem) = if self.held.contains(&s.dev.path) {
+                    ("held".to_string(), None)
+                } else if !s.settings.manage {
+                    ("ignored".to_string(), None)
+                } else if let Some(f) = &s.failed {
+                    ("failed".to_string(), Some(f.clone()))
+                } else if let Some(l) = &link {
+                    (l.state.clone(), l.problem.clone())
+                } else {
+                    let p = match (need, &s.worker) {
+                        (Need::Switch, _) => "switching",
+                        (Need::Unsupported, _) => "unsupported",
+                        (Need::Settle, _) => "settling",
+                        (Need::Connect, _) => "connecting",
+                    };
+                    (p.to_string(), None)
+                };
+                ModemStatus {
+                    device: s.dev.path.clone(),
+                    name: s.name(),
+                    id: s.dev.id(),
+                    mode: dongle_catalog::personality(&s.dev).to_string(),
+                    phase,
+                    problem,
+                    link,
+                }
+            })
+            .collect()
+    }
+}
+
+pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
+    let policy = Policy::load(a)?;
+    let dir = run_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::new(
+            Exit::Permission,
+            format!(
+                "cannot create the run directory {}: {e} (run as root, or set DONGLE_RUN_DIR)",
+                dir.display()
+            ),
+        )
+    })?;
+    if let Some(pid) = control::daemon_pid() {
+        return Err(Failure::new(
+            Exit::Busy,
+            format!("a dongle daemon already runs (pid {pid}); stop it first"),
+        ));
+    }
+    let sock = control::socket_path();
+    let _ = std::fs::remove_file(&sock);
+    let listener = UnixListener::bind(&sock).map_err(|e| {
+        Failure::new(
+            Exit::Failure,
+            format!("cannot listen on {}: {e}", sock.display()),
+        )
+    })?;
+    std::fs::write(control::pid_path(), format!("{}\n", std::process::id()))
+        .map_err(|e| Failure::new(Exit::Failure, format!("cannot write the pid file: {e}")))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let fleet = Arc::new(Mutex::new(Fleet {
+        slots: BTreeMap::new(),
+        held: Fleet::load_held(),
+    }));
+    serve_control(
+        listener,
+        Arc::clone(&fleet),
+        ctx.global.clone(),
+        policy.clone(),
+    );
+
+    let notifier = notify::Notifier::from_env();
+    let mut events = dongle_usb::uevent::UeventSocket::open()
+        .map_err(|e| log::info!("no kernel uevents ({e}); scanning sysfs every {TICK:?}"))
+        .ok();
+    eprintln!(
+        "dongle daemon: watching {} (pid {}, control socket {})",
+        ctx.sysfs.root().display(),
+        std::process::id(),
+        sock.display()
+    );
+    scan(&ctx.sysfs, &ctx.global, &policy, &mut lock(&fleet));
+    notifier.send("READY=1");
+    let mut last_ping = Instant::now();
+    let mut last_summary = String::new();
+    while !stop.load(Ordering::SeqCst) {
+        wait_for_change(events.as_mut());
+        scan(&ctx.sysfs, &ctx.global, &policy, &mut lock(&fleet));
+        if let Some(every) = notifier.ping_every() {
+            if last_ping.elapsed() >= every {
+                notifier.send("WATCHDOG=1");
+                last_ping = Instant::now();
+            }
+        }
+        let summary = summary(&lock(&fleet));
+        if summary != last_summary {
+            notifier.send(&format!("STATUS={summary}"));
+            last_summary = summary;
+        }
+    }
+    notifier.send("STOPPING=1");
+    eprintln!("dongle daemon: stopping; taking every link down");
+    shutdown(&mut lock(&fleet));
+    let _ = std::fs::remove_file(&sock);
+    let _ = std::fs::remove_file(control::pid_path());
+    Ok(())
+}
+
+fn lock(f: &Mutex<Fleet>) -> MutexGuard<'_, Fleet> {
+    // A panicked holder leaves consistent data (every update is one field).
+    f.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn summary(f: &Fleet) -> String {
+    let up = state::all()
+        .iter()
+        .filter(|l| l.pid == std::process::id() && l.state == "up")
+        .count();
+    format!("{} modems, {} online", f.slots.len(), up)
+}
+
+/// Until the kernel reports a USB, tty or net change, or [`TICK`] passes.
+/// A change comes as a burst (device, interfaces, ttys): drain it first.
+fn wait_for_change(events: Option<&mut dongle_usb::uevent::UeventSocket>) {
+    let Some(sock) = events else {
+        std::thread::sleep(TICK);
+        return;
+    };
+    match sock.recv(TICK) {
+        Ok(Some(_)) => {
+            let settle = Instant::now() + Duration::from_millis(100);
+            while Instant::now() < settle {
+                if !matches!(sock.recv(Duration::from_millis(20)), Ok(Some(_))) {
+                    break;
+                }
+            }
+        }
+        Ok(None) => {}
+        // Overflow or error: the scan that follows catches up.
+        Err(_) => std::thread::sleep(Duration::from_millis(50)),
+    }
+}
+
+/// Bring the slots in line with what sysfs shows now.
+fn scan(sysfs: &Sysfs, global: &Global, policy: &Policy, fleet: &mut Fleet) {
+    let devices = match sysfs.devices() {
+        Ok(d) => d,
+        Err(e) => {
+            log::warn!("cannot read {}: {e}", sysfs.root().display());
+            return;
+        }
+    };
+    let present: BTreeMap<String, UsbDevice> = devices
+        .into_iter()
+        .filter(modem::is_modem)
+        .map(|d| (d.path.clone(), d))
+        .collect();
+    // Gone, or replugged (a new device number at the same path).
+    let gone: Vec<String> = fleet
+        .slots
+        .iter()
+        .filter(|(path, s)| present.get(*path).is_none_or(|d| d.devnum != s.devnum))
+        .map(|(p, _)| p.clone())
+        .collect();
+    for path in gone {
+        if let Some(slot) = fleet.slots.get_mut(&path) {
+            if let Some(w) = &slot.worker {
+                if !w.stopping() {
+                    eprintln!("dongle daemon: {} ({}) is gone", slot.name(), slot.dev.id());
+                    w.stop();
+                }
+            }
+            if slot.worker.as_ref().is_some_and(|w| !w.finished()) {
+                continue; // its worker is still letting go; next scan
+            }
+            fleet.slots.remove(&path);
+            // A replugged stick starts afresh (a switched one comes back as
+            // a new device too): `dongle down` lasts until then.
+            if fleet.held.remove(&path) {
+                fleet.save_held();
+            }
+        }
+    }
+    for (path, dev) in present {
+        let slot = fleet.slots.entry(path.clone()).or_insert_with(|| {
+            let settings = policy.settings_for(&dev);
+            eprintln!(
+                "dongle daemon: {} {} {} ({}){}",
+                settings.name.as_deref().unwrap_or(&dev.path),
+                dev.id(),
+                dev.label(),
+                dongle_catalog::personality(&dev),
+                if settings.manage {
+                    ""
+                } else {
+                    ": not managed (config)"
+                }
+            );
+            Slot {
+                devnum: dev.devnum,
+                dev: dev.clone(),
+                settings,
+                worker: None,
+                failed: None,
+            }
+        });
+        reap(slot);
+        if slot.worker.as_ref().is_some_and(Worker::stopping) {
+            continue; // still letting go (`down`, or vanished and back already)
+        }
+        slot.dev = dev;
+        let held = fleet.held.contains(&path);
+        step(slot, held, global, policy);
+    }
+}
+
+/// Collect a finished worker's result.
+fn reap(slot: &mut Slot) {
+    let Some(w) = &mut slot.worker else { return };
+    let Some(result) = w.take_result() else {
+        return;
+    };
+    let was_switch = matches!(w.job, Job::Switch);
+    let stopped = w.stopping();
+    slot.worker = None;
+    match result {
+        Ok(()) => {}
+        Err(e) if !stopped => {
+            eprintln!(
+                "dongle daemon: {}: {} failed: {e}",
+                slot.name(),
+                if was_switch { "switch" } else { "connect" }
+            );
+            slot.failed = Some(e);
+        }
+        Err(_) => {}
+    }
+}
+
+/// Start or stop the slot's worker for what the device needs now.
+fn step(slot: &mut Slot, held: bool, global: &Global, policy: &Policy) {
+    let need = modem::need(&slot.dev);
+    let wanted = match need {
+        Need::Switch if policy.switch && slot.settings.manage => Some(Job::Switch),
+        Need::Connect if slot.settings.manage && !held => Some(Job::Connect),
+        _ => None,
+    };
+    match (&slot.worker, wanted) {
+        (Some(w), None) => {
+            if !w.stopping() {
+                w.stop();
+            }
+        }
+        (Some(w), Some(job)) if !same_job(&w.job, &job) => w.stop(),
+        (Some(_), Some(_)) => {}
+        (None, Some(job)) if slot.failed.is_none() => {
+            log::info!("{}: starting {:?}", slot.name(), need);
+            slot.worker = Some(Worker::start(job, global, &slot.dev.path, &slot.settings));
+        }
+        (None, _) => {}
+    }
+}
+
+fn same_job(a: &Job, b: &Job) -> bool {
+    matches!(
+        (a, b),
+        (Job::Switch, Job::Switch) | (Job::Connect, Job::Connect)
+    )
+}
+
+/// Every worker stopped (links down: pppd terminated, NDIS disconnected,
+/// HiLink data off), waiting at most [`SHUTDOWN`].
+fn shutdown(fleet: &mut Fleet) {
+    for s in fleet.slots.values() {
+        if let Some(w) = &s.worker {
+            w.stop();
+        }
+    }
+    let deadline = Instant::now() + SHUTDOWN;
+    while Instant::now() < deadline
+        && fleet
+            .slots
+            .values()
+            .any(|s| s.worker.as_ref().is_some_and(|w| !w.finished()))
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for s in fleet.slots.values_mut() {
+        reap(s);
+        if s.worker.is_some() {
+            eprintln!(
+                "dongle daemon: {} did not stop within {} s",
+                s.name(),
+                SHUTDOWN.as_secs()
+            );
+        }
+    }
+}
+
+/// Answer control requests, one thread, one request per connection.
+fn serve_control(listener: UnixListener, fleet: Arc<Mutex<Fleet>>, global: Global, policy: Policy) {
+    let spawned = std::thread::Builder::new()
+        .name("control".into())
+        .spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let reply = match control::read_request(&conn) {
+                    Ok(req) => handle(&req, &fleet, &global, &policy),
+                    Err(e) => Reply {
+                        ok: false,
+                        error: Some(e),
+                        modems: Vec::new(),
+                    },
+                };
+                control::write_reply(&conn, &reply);
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!("no control socket thread: {e}");
+    }
+}
+
+fn handle(req: &Request, fleet: &Mutex<Fleet>, global: &Global, policy: &Policy) -> Reply {
+    let (device, up) = match req {
+        Request::Status => {
+            return Reply {
+                ok: true,
+                error: None,
+                modems: lock(fleet).status(),
+            }
+        }
+        Request::Up { device } => (device, true),
+        Request::Down { device } => (device, false),
+    };
+    let mut f = lock(fleet);
+    let targets: Vec<String> = f
+        .slots
+        .values()
+        .filter(|s| device.as_deref().is_none_or(|d| matches(s, d)))
+        .map(|s| s.dev.path.clone())
+        .collect();
+    if targets.is_empty() {
+        let known: Vec<String> = f.slots.values().map(Slot::name).collect();
+        return Reply {
+            ok: false,
+            error: Some(format!(
+                "the daemon manages no modem {}(it has: {})",
+                device
+                    .as_deref()
+                    .map(|d| format!("\"{d}\" "))
+                    .unwrap_or_default(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )),
+            modems: Vec::new(),
+        };
+    }
+    for path in &targets {
+        if up {
+            f.held.remove(path);
+        } else {
+            f.held.insert(path.clone());
+        }
+        if let Some(s) = f.slots.get_mut(path) {
+            reap(s);
+            s.failed = None;
+            eprintln!(
+                "dongle daemon: {}: {} (asked over the control socket)",
+                s.name(),
+                if up { "up" } else { "down, held" }
+            );
+            let held = !up;
+            step(s, held, global, policy);
+        }
+    }
+    f.save_held();
+    if !up {
+        // Reply once the links are really down, so `dongle down` can say so.
+        drop(f);
+        let deadline = Instant::now() + SHUTDOWN;
+        while Instant::now() < deadline {
+            let f = lock(fleet);
+            let busy = targets.iter().any(|p| {
+                f.slots
+                    .get(p)
+                    .and_then(|s| s.worker.as_ref())
+                    .is_some_and(|w| !w.finished())
+            });
+            if !busy {
+                break;
+            }
+            drop(f);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        f = lock(fleet);
+    }
+    let modems = f
+        .status()
+        .into_iter()
+        .filter(|m| targets.contains(&m.device))
+        .collect();
+    Reply {
+        ok: true,
+        error: None,
+        modems,
+    }
+}
+
+fn matches(s: &Slot, d: &str) -> bool {
+    s.dev.path == d || s.name() == d || s.dev.id() == d
+}
+
+/// What the configuration says, resolved for the daemon.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Switch storage-mode sticks by themselves.
+    pub switch: bool,
+    defaults: Settings,
+}
+
+impl Policy {
+    fn load(_a: &DaemonArgs) -> Result<Policy, Failure> {
+        Ok(Policy {
+            switch: true,
+            defaults: Settings {
+                manage: true,
+                default_route: true,
+                ..Settings::default()
+            },
+        })
+    }
+
+    fn settings_for(&self, _dev: &UsbDevice) -> Settings {
+        self.defaults.clone()
+    }
+}

@@ -1,0 +1,197 @@
+//! What the daemon does with one USB device: is it a modem at all, what job
+//! does it need now (switch it, wait for its ports, connect it), and the
+//! worker thread that does that job until told to stop.
+
+use crate::cli::{Global, PortSelect, SecretArgs, SwitchArgs, UpArgs};
+use crate::context::Context;
+use dongle_catalog::Personality;
+use dongle_usb::UsbDevice;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Drivers that only ever bind to cellular modems' interfaces.
+const MODEM_DRIVERS: &[&str] = &[
+    "option",
+    "qcserial",
+    "sierra",
+    "huawei_cdc_ncm",
+    "cdc_mbim",
+    "qmi_wwan",
+];
+
+/// Whether the daemon should look after this device. A plain USB flash drive
+/// or an FTDI serial adapter must be left alone: an AT command sent to
+/// somebody's microcontroller is not harmless.
+pub fn is_modem(dev: &UsbDevice) -> bool {
+    if dongle_catalog::lookup(dev.vid, dev.pid).is_some() {
+        return true;
+    }
+    if dev.interfaces.iter().any(|i| {
+        i.driver
+            .as_deref()
+            .is_some_and(|d| MODEM_DRIVERS.contains(&d))
+    }) {
+        return true;
+    }
+    if dev
+        .interfaces
+        .iter()
+        .any(|i| dongle_catalog::descriptor_rule(dev.vid, i).is_some())
+    {
+        return true;
+    }
+    dongle_catalog::personality(dev) == Personality::Storage && has_recipe(dev)
+}
+
+/// A switch recipe exists (built in, or in usb-modeswitch-data).
+pub fn has_recipe(dev: &UsbDevice) -> bool {
+    dongle_catalog::recipe_for_device(dev, None, None).is_some()
+        || dongle_catalog::recipe_for_device(dev, None, dongle_catalog::system_data()).is_some()
+}
+
+/// The next thing a device needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Switch,
+    Connect,
+    /// A modem personality whose ports are still binding.
+    Settle,
+    /// A personality `dongle` cannot connect (MBIM, QMI, RNDIS, update).
+    Unsupported,
+}
+
+pub fn need(dev: &UsbDevice) -> Need {
+    match dongle_catalog::personality(dev) {
+        Personality::Storage => Need::Switch,
+        Personality::Serial | Personality::Ncm => {
+            // Connect once the serial driver has bound every vendor
+            // interface and its ttys exist: probing half a stick picks the
+            // wrong control port.
+            if dev.ttys().is_empty() || !dongle_usb::bind::unbound_serial_interfaces(dev).is_empty()
+            {
+                Need::Settle
+            } else {
+                Need::Connect
+            }
+        }
+        Personality::Hilink => {
+            if dev.net().is_empty() {
+                Need::Settle
+            } else {
+                Need::Connect
+            }
+        }
+        _ => Need::Unsupported,
+    }
+}
+
+/// How to connect one modem: `dongle up`'s options, from the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub name: Option<String>,
+    pub manage: bool,
+    pub via: Option<String>,
+    pub apn: Option<String>,
+    pub user: Option<String>,
+    pub password_file: Option<std::path::PathBuf>,
+    pub pin_file: Option<std::path::PathBuf>,
+    pub roaming: bool,
+    pub default_route: bool,
+}
+
+impl Settings {
+    pub fn up_args(&self, device: &str) -> UpArgs {
+        UpArgs {
+            select: PortSelect {
+                device: Some(device.to_string()),
+                port: None,
+            },
+            apn: self.apn.clone(),
+            user: self.user.clone(),
+            password_file: self.password_file.clone(),
+            password_env: None,
+            secrets: SecretArgs {
+                pin_file: self.pin_file.clone(),
+                ..SecretArgs::default()
+            },
+            via: self.via.clone(),
+            once: false,
+            register_timeout: 60,
+            no_roaming: !self.roaming,
+            no_default_route: !self.default_route,
+        }
+    }
+}
+
+pub enum Job {
+    Switch,
+    Connect,
+}
+
+/// A thread doing one job for one device; ends when the job is done or
+/// `stop` is set.
+pub struct Worker {
+    pub job: Job,
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl Worker {
+    pub fn start(job: Job, global: &Global, device: &str, settings: &Settings) -> Worker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let global = Global {
+            sim: None,
+            scenario: None,
+            json: false,
+            ..global.clone()
+        };
+        let device = device.to_string();
+        let up = settings.up_args(&device);
+        let is_switch = matches!(job, Job::Switch);
+        let handle = std::thread::Builder::new()
+            .name(format!("modem {device}"))
+            .spawn(move || {
+                let ctx = Context::new(global).map_err(|f| f.message)?;
+                if is_switch {
+                    let args = SwitchArgs {
+                        device: Some(device),
+                        to: None,
+                        dry_run: false,
+                        timeout: 20,
+                    };
+                    crate::cmd::switch::run(&ctx, &args).map_err(|f| f.message)
+                } else {
+                    crate::cmd::up::keep_up(&ctx, &up, &flag).map_err(|f| f.message)
+                }
+            })
+            .ok();
+        Worker { job, stop, handle }
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+
+    /// The job's result once finished (`None` while it runs).
+    pub fn take_result(&mut self) -> Option<Result<(), String>> {
+        if !self.finished() {
+            return None;
+        }
+        Some(match self.handle.take() {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err("the worker thread panicked".into())),
+            None => Err("could not start a thread".into()),
+        })
+    }
+}

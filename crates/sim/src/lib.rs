@@ -62,7 +62,7 @@ pub use profile::{
 };
 pub use scenario::{
     GarbageConfig, NetworkConfig, PortConfig, Registration, Scenario, SimConfig, SimState,
-    UrcConfig,
+    UrcConfig, UsbConfig,
 };
 
 use serve::{PortRuntime, Shared};
@@ -176,6 +176,14 @@ impl Sim {
         let sys = dir.join("sys");
         let dev = dir.join("dev");
         let ttys = profile.tty_names();
+        let mut profile = profile;
+        if scenario.usb.unbound {
+            // No driver bound: the sysfs tree shows bare interfaces (the ports still run on
+            // their PTYs, with no /dev link, as the kernel would create none).
+            for i in &mut profile.interfaces {
+                i.driver = None;
+            }
+        }
         let mut unplug = sysfs::create_at(&sys, &profile, place)?;
         // If anything below fails, what was created must go again, or a later list shows a
         // half-built device.
@@ -210,11 +218,13 @@ impl Sim {
             let tty = format!("ttyUSB{}", place.tty_base + k);
             let path = dev.join(&tty);
             let _ = std::fs::remove_file(&path);
-            if let Err(e) = std::os::unix::fs::symlink(&pty.path, &path) {
-                cleanup(&unplug);
-                return Err(SimError::io("create dev link", &path, e));
+            if !scenario.usb.unbound {
+                if let Err(e) = std::os::unix::fs::symlink(&pty.path, &path) {
+                    cleanup(&unplug);
+                    return Err(SimError::io("create dev link", &path, e));
+                }
+                unplug.push(path.clone());
             }
-            unplug.push(path.clone());
             ports.push(SimPort {
                 tty: tty.clone(),
                 path,

@@ -50,6 +50,11 @@ use crate::SimError;
 ///
 /// [garbage]
 /// stray_nul = true        # sprinkle NULs and stray bytes between reply lines
+///
+/// [usb]
+/// unbound = true          # no kernel driver bound to any interface (module missing, or it
+///                         # does not know the vid:pid): no driver links, no tty or net
+///                         # entries in the fake sysfs, no /dev/ttyUSB links
 /// ```
 ///
 /// Command keys (`errors`, `vanish_on`) match one command of a line, case-insensitive, with or
@@ -67,6 +72,7 @@ pub struct Scenario {
     pub errors: BTreeMap<String, String>,
     pub urc: UrcConfig,
     pub garbage: GarbageConfig,
+    pub usb: UsbConfig,
 }
 
 /// The SIM card's state at power-on.
@@ -142,6 +148,13 @@ pub struct UrcConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GarbageConfig {
     pub stray_nul: bool,
+}
+
+/// `[usb]`: how the kernel sees the device.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsbConfig {
+    pub unbound: bool,
 }
 
 impl Scenario {
@@ -300,6 +313,8 @@ in_response = true
 boot = true
 [garbage]
 stray_nul = true
+[usb]
+unbound = true
 "#,
         )
         .expect("parses");
@@ -307,6 +322,7 @@ stray_nul = true
         assert_eq!(s.network.registration, Registration::Roaming);
         assert_eq!(s.ports["ttyUSB1"].silent, Some(true));
         assert_eq!(s.errors["AT+CSQ"], "+CME ERROR: 100");
+        assert!(s.usb.unbound);
     }
 
     #[test]

@@ -141,7 +141,9 @@ pub(crate) fn create_at(
             write(&e.join("type"), kind)?;
             write(&e.join("wMaxPacketSize"), &format!("{:04x}", ep.max_packet))?;
         }
+        // No driver bound (`[usb] unbound`): the kernel creates no tty or network device.
         match i.kind {
+            _ if i.driver.is_none() => {}
             InterfaceKind::Serial(_) => {
                 let name = format!("ttyUSB{tty}");
                 mkdir(&d.join(&name).join("tty").join(&name))?;

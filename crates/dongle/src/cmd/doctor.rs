@@ -2,18 +2,22 @@
 //!
 //! Offline: reads pasted logs (files, or stdin) line by line through `dongle-doctor` and
 //! prints the devices it saw and the findings, most likely first, each with its fix.
-//! `--live`: the kernel log (/dev/kmsg), the sysfs model (devices, interfaces, drivers, ports,
-//! as they are now) and the programs holding the modem's ports; `--file` logs may be added.
+//! `--live`: the running system (cmd/doctor_live.rs gathers it: kernel log, sysfs model,
+//! modules, competing programs, tools, port holders, a quick AT probe); `--file` logs may be
+//! added. The report then also says which sources were read and which could not be.
 
 use crate::cli::DoctorArgs;
+use crate::cmd::doctor_live::{self, Host, Live, Source};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::output;
-use dongle_doctor::Doctor;
+use dongle_at::probe::ProbeOptions;
+use dongle_doctor::{Doctor, Report};
+use serde::Serialize;
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Read};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::io::{self, BufReader, IsTerminal};
 use std::path::Path;
+use std::time::Duration;
 
 pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
     let mut doctor = Doctor::new().map_err(|e| Failure::new(Exit::Failure, e.to_string()))?;
@@ -45,8 +49,24 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
             Err(e) => notes.push(format!("{}: could not be read ({e})", f.display())),
         }
     }
+    let mut sources = Vec::new();
     if a.live {
-        live(ctx, &mut doctor, &mut notes);
+        // The host's own state (kernel log, modules, processes, tools) describes the
+        // devices only when the tree is the running system's, not a --sysfs tree or --sim.
+        let real = ctx.global.sysfs == Path::new("/sys") && ctx.global.sim.is_none();
+        let live = Live {
+            sysfs: &ctx.sysfs,
+            dev_root: &ctx.dev_root,
+            host: real.then(Host::default),
+            // A modem's AT port answers within milliseconds; 400 ms tells a silent one.
+            probe: ProbeOptions {
+                deadline: Duration::from_millis(400),
+                attempt: Duration::from_millis(100),
+            },
+        };
+        let (s, n) = doctor_live::gather(&live, &mut doctor);
+        sources = s;
+        notes.extend(n);
         read_any = true;
     }
     if !read_any {
@@ -61,80 +81,42 @@ pub fn run(ctx: &Context, a: &DoctorArgs) -> Result<(), Failure> {
     let mut report = doctor.finish();
     report.notes.extend(notes);
     if ctx.global.json {
-        output::json(&report);
+        if a.live {
+            output::json(&LiveReport {
+                report: &report,
+                sources: &sources,
+            });
+        } else {
+            output::json(&report);
+        }
     } else {
-        print!("{}", report.human());
+        print!("{}", human(&report, &sources));
     }
     Ok(())
 }
 
-/// The running system: the kernel log (/dev/kmsg, when readable), then the sysfs model (the
-/// end state), then who holds each modem port.
-fn live(ctx: &Context, doctor: &mut Doctor, notes: &mut Vec<String>) {
-    // The kernel log only describes the real system, not a --sysfs tree or a simulator.
-    let real = ctx.global.sysfs == Path::new("/sys") && ctx.global.sim.is_none();
-    if real {
-        if let Err(e) = read_kmsg(doctor) {
-            notes.push(format!(
-                "the kernel log could not be read ({e}): run as root, or add `sudo dmesg` output with --file"
-            ));
-        }
-    }
-    let devices = match ctx.sysfs.devices() {
-        Ok(d) => d,
-        Err(e) => {
-            notes.push(format!("the USB devices could not be read: {e}"));
-            Vec::new()
-        }
-    };
-    for d in &devices {
-        doctor.feed_device(d);
-    }
-    // Ports held by another program: the same words pppd and wvdial print, so the same rule
-    // explains them.
-    for d in &devices {
-        for (_, tty) in d.ttys() {
-            let path = ctx.dev_root.join(&tty);
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            let holders = dongle_at::tty::holders_of(&path, meta.rdev());
-            if !holders.is_empty() {
-                let who: Vec<String> = holders.iter().map(ToString::to_string).collect();
-                doctor.feed_line(&format!(
-                    "live: {}: Device or resource busy: open in {}",
-                    path.display(),
-                    who.join(", ")
-                ));
-            }
-        }
-    }
+/// `--live --json`: the documented report plus `sources` (what was read).
+#[derive(Serialize)]
+struct LiveReport<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    sources: &'a [Source],
 }
 
-/// Every record in /dev/kmsg, without waiting for new ones.
-fn read_kmsg(doctor: &mut Doctor) -> io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open("/dev/kmsg")?;
-    let mut buf = vec![0u8; 16 * 1024];
-    // Bounded: the ring buffer holds at most a few MB of records.
-    for _ in 0..1_000_000 {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                let rec = String::from_utf8_lossy(buf.get(..n).unwrap_or(&[]));
-                // Continuation lines (" SUBSYSTEM=usb", " DEVICE=…") carry no message.
-                if let Some(first) = rec.lines().next() {
-                    doctor.feed_line(first);
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            // EPIPE: records were overwritten while reading; go on with the next.
-            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
+/// The report for people; with --live, the sources read (and not) go before the next step,
+/// so the output still ends with what to do.
+fn human(report: &Report, sources: &[Source]) -> String {
+    let text = report.human();
+    if sources.is_empty() {
+        return text;
     }
-    Ok(())
+    let mut block = String::from("\nevidence:\n");
+    for s in sources {
+        let mark = if s.read { "read    " } else { "not read" };
+        block.push_str(&format!("  {mark}  {}: {}\n", s.source, s.detail));
+    }
+    match text.rfind("\nnext: ") {
+        Some(i) => format!("{}{block}{}", &text[..i], &text[i..]),
+        None => text + &block,
+    }
 }

@@ -4,6 +4,7 @@ pub mod apn;
 pub mod at;
 pub mod config;
 pub mod doctor;
+pub mod doctor_live;
 pub mod hilink;
 pub mod info;
 pub mod link;

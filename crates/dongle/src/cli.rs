@@ -98,8 +98,9 @@ pub struct DoctorArgs {
     /// pppd, mmcli, AT transcripts; any mix); repeat for more; `-` is stdin. None: stdin.
     #[arg(long = "file", short = 'f', value_name = "LOG")]
     pub files: Vec<PathBuf>,
-    /// Examine the running system: kernel log (/dev/kmsg), USB devices and drivers from sysfs
-    /// (--sysfs), programs holding the modem ports; --file logs may be added.
+    /// Examine the running system: kernel log, USB devices and drivers from sysfs (--sysfs),
+    /// kernel modules, ModemManager/usb_modeswitch, programs holding the modem ports, a quick
+    /// AT probe with SIM and registration state; --file logs may be added.
     #[arg(long)]
     pub live: bool,
 }

@@ -1,0 +1,316 @@
+//! `dongle daemon` against a fleet of virtual sticks (`dongle sim e3372 --count N`): every stick
+//! comes online with no command typed, `dongle status|down|up` go through the daemon's control
+//! socket, a stick that is unplugged and replugged comes back online by itself, and SIGTERM takes
+//! every link down (NDIS session ended, address flushed) before the daemon exits.
+//!
+//! The host side of NCM goes to an `ip` stand-in (this machine has no wwan0); the real `ip` runs
+//! in the USB test bed.
+
+mod common;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// iproute2 stand-in: logs every call; one address file per interface.
+const FAKE_IP: &str = r#"#!/bin/sh
+d=${FAKE_IP_DIR:?}
+echo "$*" >> "$d/ip.log"
+case "$*" in
+  "-4 -o addr show dev "*) [ -f "$d/addr-$5" ] && echo "4: $5    inet $(cat "$d/addr-$5") scope global $5" ;;
+  "addr add "*) echo "$3" > "$d/addr-$5" ;;
+  "-4 addr flush dev "*) rm -f "$d/addr-$5" ;;
+esac
+exit 0
+"#;
+
+struct Bed {
+    dir: tempfile::TempDir,
+    sim: Child,
+    sim_in: ChildStdin,
+    sim_out: BufReader<ChildStdout>,
+    daemon: Option<Child>,
+}
+
+impl Bed {
+    fn start(count: usize) -> Bed {
+        let dir = tempfile::tempdir().unwrap();
+        let ip = dir.path().join("fake-ip");
+        std::fs::write(&ip, FAKE_IP).unwrap();
+        std::fs::set_permissions(&ip, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut sim = Command::new(assert_cmd::cargo::cargo_bin("dongle"))
+            .args([
+                "--json",
+                "sim",
+                "e3372",
+                "--count",
+                &count.to_string(),
+                "--dir",
+            ])
+            .arg(dir.path().join("sim"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let sim_in = sim.stdin.take().unwrap();
+        let mut sim_out = BufReader::new(sim.stdout.take().unwrap());
+        // The start document ends with a lone `}` once every stick exists.
+        loop {
+            let mut line = String::new();
+            assert!(sim_out.read_line(&mut line).unwrap() > 0, "fleet died");
+            if line.trim_end() == "}" {
+                break;
+            }
+        }
+        Bed {
+            dir,
+            sim,
+            sim_in,
+            sim_out,
+            daemon: None,
+        }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("dongle"));
+        c.env("DONGLE_LOCK_DIR", self.dir.path())
+            .env("DONGLE_RUN_DIR", self.path("run"))
+            .env("DONGLE_IP", self.path("fake-ip"))
+            .env("DONGLE_DHCP", "none")
+            .env("FAKE_IP_DIR", self.dir.path())
+            .env("DONGLE_APN_MEMORY", self.path("apn-memory.toml"))
+            .env("DONGLE_CONFIG", self.path("config.toml"))
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("DONGLE_LOG")
+            .arg("--sysfs")
+            .arg(self.path("sim/sys"))
+            .arg("--dev")
+            .arg(self.path("sim/dev"))
+            .args(args);
+        c
+    }
+
+    fn start_daemon(&mut self, notify: Option<&std::path::Path>) {
+        let mut c = self.cmd(&["daemon"]);
+        if let Some(n) = notify {
+            c.env("NOTIFY_SOCKET", n);
+        }
+        let log = std::fs::File::create(self.path("daemon.log")).unwrap();
+        let child = c
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        self.daemon = Some(child);
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.path("daemon.log")).unwrap_or_default()
+    }
+
+    fn status(&self) -> Vec<Value> {
+        let out = self.cmd(&["--json", "status"]).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    fn phases(&self) -> Vec<(String, String)> {
+        self.status()
+            .iter()
+            .map(|m| {
+                (
+                    m["device"].as_str().unwrap_or("").to_string(),
+                    m["phase"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Wait until the daemon reports exactly these phases.
+    fn wait_for(&self, want: &[(&str, &str)], secs: u64) {
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(d, p)| (d.to_string(), p.to_string()))
+            .collect();
+        let t = Instant::now();
+        loop {
+            let now = self.phases();
+            if now == want {
+                return;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "wanted {want:?}, have {now:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn sim_control(&mut self, line: &str) {
+        writeln!(self.sim_in, "{line}").unwrap();
+        self.sim_in.flush().unwrap();
+        let mut ack = String::new();
+        assert!(self.sim_out.read_line(&mut ack).unwrap() > 0, "fleet died");
+    }
+
+    fn stop_daemon(&mut self) -> std::process::ExitStatus {
+        let mut d = self.daemon.take().expect("daemon runs");
+        let pid = rustix::process::Pid::from_raw(d.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let t = Instant::now();
+        loop {
+            if let Some(s) = d.try_wait().unwrap() {
+                return s;
+            }
+            assert!(t.elapsed() < Duration::from_secs(25), "daemon did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        if let Some(d) = &mut self.daemon {
+            let _ = d.kill();
+            let _ = d.wait();
+        }
+        let _ = self.sim.kill();
+        let _ = self.sim.wait();
+    }
+}
+
+fn up(devs: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    devs.iter().map(|d| (*d, "up")).collect()
+}
+
+#[test]
+fn every_stick_comes_online_and_the_cli_talks_to_the_daemon() {
+    let mut bed = Bed::start(3);
+    bed.start_daemon(None);
+    let all = ["1-1.1", "1-1.2", "1-1.3"];
+    bed.wait_for(&up(&all), 30);
+    let status = bed.status();
+    for m in &status {
+        assert_eq!(m["link"]["via"], "ncm", "{m}");
+        assert_eq!(m["link"]["apn"], "web.pt.lu", "APN from the SIM: {m}");
+        assert!(m["link"]["local"].as_str().is_some(), "{m}");
+    }
+    // Each stick has its own interface.
+    let mut ifaces: Vec<&str> = status
+        .iter()
+        .filter_map(|m| m["link"]["interface"].as_str())
+        .collect();
+    ifaces.sort();
+    ifaces.dedup();
+    assert_eq!(ifaces.len(), 3, "{status:?}");
+
+    // `dongle down` goes through the daemon (it must not kill it) and holds the modem down.
+    let out = bed.cmd(&["down", "1-1.2"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("held by the daemon"));
+    bed.wait_for(&[("1-1.1", "up"), ("1-1.2", "held"), ("1-1.3", "up")], 5);
+    // Held means held: it stays down across scans.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(bed.phases()[1].1, "held");
+    assert!(
+        std::fs::read_to_string(bed.path("run/daemon-held.json"))
+            .unwrap()
+            .contains("1-1.2"),
+        "the hold survives a restart"
+    );
+
+    // `dongle up` asks the daemon and waits for the link.
+    let out = bed.cmd(&["up", "1-1.2"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Online: 1-1.2"));
+    bed.wait_for(&up(&all), 5);
+
+    // An unknown modem is a clear error naming what the daemon has.
+    let out = bed.cmd(&["up", "9-9"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no modem \"9-9\"") && err.contains("1-1.1"),
+        "{err}"
+    );
+
+    // A second daemon refuses to start.
+    let out = bed.cmd(&["daemon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "busy");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already runs"));
+}
+
+#[test]
+fn a_replugged_stick_is_back_online_and_sigterm_takes_every_link_down() {
+    let mut bed = Bed::start(2);
+    let notify_path = bed.path("notify");
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    notify
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    bed.start_daemon(Some(&notify_path));
+    let mut buf = [0u8; 256];
+    let n = notify.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"READY=1", "sd_notify readiness");
+    bed.wait_for(&up(&["1-1.1", "1-1.2"]), 30);
+
+    bed.sim_control("unplug 2");
+    bed.wait_for(&[("1-1.1", "up")], 10);
+    assert!(bed.log().contains("is gone"), "{}", bed.log());
+    bed.sim_control("replug 2");
+    let t = Instant::now();
+    bed.wait_for(&up(&["1-1.1", "1-1.2"]), 15);
+    eprintln!("replugged stick back online in {:?}", t.elapsed());
+
+    let before = bed.log().len();
+    let status = bed.stop_daemon();
+    assert!(status.success(), "{status:?}\n{}", bed.log());
+    let log = bed.log();
+    assert_eq!(
+        log[before..].matches("link down (stopped)").count(),
+        2,
+        "{log}"
+    );
+    // Every interface was flushed on the way down, and no state is left behind.
+    let ip = std::fs::read_to_string(bed.path("ip.log")).unwrap();
+    assert!(ip.contains("-4 addr flush dev wwan0"), "{ip}");
+    assert!(ip.contains("-4 addr flush dev wwan1"), "{ip}");
+    let left: Vec<_> = std::fs::read_dir(bed.path("run"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "daemon-held.json")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // systemd heard it stop.
+    let mut seen = Vec::new();
+    while let Ok(n) = notify.recv(&mut buf) {
+        seen.push(String::from_utf8_lossy(&buf[..n]).to_string());
+        if seen.last().is_some_and(|s| s == "STOPPING=1") {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|s| s == "STOPPING=1"), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|s| s.starts_with("STATUS=2 modems, 2 online")),
+        "{seen:?}"
+    );
+}

@@ -336,16 +336,6 @@ fn output_of(r: &Ran) -> Option<&[u8]> {
 
 /// The kernel log: /dev/kmsg (everything still buffered), else `dmesg`, else the journal.
 fn kernel_log(doctor: &mut Doctor, g: &mut Gathered) {
-    let before = doctor.lines();
-    let kmsg_err = match read_kmsg(doctor) {
-        Ok(n) if n > 0 => {
-            g.ok("kernel log", format!("/dev/kmsg: {n} records"));
-            return;
-        }
-        Ok(_) => "/dev/kmsg: empty".to_string(),
-        Err(e) => format!("/dev/kmsg: {e}"),
-    };
-    let mut why = vec![kmsg_err];
     let tries: [(&str, &[&str]); 2] = [
         ("dmesg", &[]),
         (
@@ -353,7 +343,22 @@ fn kernel_log(doctor: &mut Doctor, g: &mut Gathered) {
             &["-k", "-b", "--no-pager", "-q", "-o", "short-monotonic"],
         ),
     ];
-    for (prog, args) in tries {
+    kernel_log_from(Path::new("/dev/kmsg"), &tries, doctor, g);
+}
+
+/// The first of `kmsg`, then each program in `tries`, that gives any line.
+fn kernel_log_from(kmsg: &Path, tries: &[(&str, &[&str])], doctor: &mut Doctor, g: &mut Gathered) {
+    let before = doctor.lines();
+    let kmsg_err = match read_kmsg(kmsg, doctor) {
+        Ok(n) if n > 0 => {
+            g.ok("kernel log", format!("{}: {n} records", kmsg.display()));
+            return;
+        }
+        Ok(_) => format!("{}: empty", kmsg.display()),
+        Err(e) => format!("{}: {e}", kmsg.display()),
+    };
+    let mut why = vec![kmsg_err];
+    for &(prog, args) in tries {
         let r = run(prog, args, LOG_TIMEOUT, LOG_LIMIT);
         if let Some(out) = output_of(&r) {
             let _ = doctor.feed_reader(out);
@@ -379,11 +384,11 @@ fn kernel_log(doctor: &mut Doctor, g: &mut Gathered) {
 }
 
 /// Every record in /dev/kmsg, without waiting for new ones; the number of records.
-fn read_kmsg(doctor: &mut Doctor) -> io::Result<u64> {
+fn read_kmsg(path: &Path, doctor: &mut Doctor) -> io::Result<u64> {
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
-        .open("/dev/kmsg")?;
+        .open(path)?;
     let mut buf = vec![0u8; 16 * 1024];
     let mut n = 0;
     // Bounded: the ring buffer holds at most a few MB of records.
@@ -985,6 +990,89 @@ usb_storage 81920 0 - Live 0x0000000000000000
             Ran::Done { out, .. } | Ran::TimedOut { out } => assert_eq!(out.len(), 1000),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn problems(doctor: Doctor) -> Vec<String> {
+        doctor
+            .finish()
+            .findings
+            .into_iter()
+            .map(|f| f.problem)
+            .collect()
+    }
+
+    #[test]
+    fn kernel_log_falls_back_to_the_next_program() {
+        let log = "[    5.100000] usb 1-1: New USB device found, idVendor=12d1, idProduct=1f01\n\
+                   [    5.200000] usb-storage 1-1:1.0: USB Mass Storage device detected\n";
+        let script = format!("printf '{log}'");
+        let tries: [(&str, &[&str]); 2] = [
+            ("dongle-no-such-dmesg", &[]),
+            ("sh", &["-c", script.as_str()]),
+        ];
+        let mut doctor = Doctor::new().expect("rules");
+        let mut g = Gathered::default();
+        kernel_log_from(Path::new("/nonexistent/kmsg"), &tries, &mut doctor, &mut g);
+        assert_eq!(g.sources.len(), 1);
+        assert!(g.sources[0].read, "{:?}", g.sources);
+        assert!(g.sources[0].detail.contains("2 lines"), "{:?}", g.sources);
+        assert!(g.notes.is_empty(), "{:?}", g.notes);
+        assert_eq!(
+            problems(doctor).first().map(String::as_str),
+            Some("no_modeswitch")
+        );
+    }
+
+    #[test]
+    fn no_kernel_log_at_all_is_a_note_with_the_fix() {
+        let tries: [(&str, &[&str]); 2] = [
+            ("dongle-no-such-dmesg", &[]),
+            (
+                "sh",
+                &["-c", "echo 'journalctl: Permission denied' >&2; exit 1"],
+            ),
+        ];
+        let mut doctor = Doctor::new().expect("rules");
+        let mut g = Gathered::default();
+        kernel_log_from(Path::new("/nonexistent/kmsg"), &tries, &mut doctor, &mut g);
+        assert!(!g.sources[0].read);
+        let d = &g.sources[0].detail;
+        assert!(
+            d.contains("/nonexistent/kmsg")
+                && d.contains("not installed")
+                && d.contains("Permission denied"),
+            "{d}"
+        );
+        assert!(
+            g.notes.iter().any(|n| n.contains("sudo dmesg")),
+            "{:?}",
+            g.notes
+        );
+    }
+
+    #[test]
+    fn syslog_tail_keeps_only_recent_pppd_and_chat_lines() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("syslog");
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "Dec  5 10:00:{i:02} host pppd[812]: LCP: timeout sending Config-Requests {i}\n"
+            ));
+            text.push_str("Dec  5 10:00:00 host kernel: [  1.0] unrelated\n");
+        }
+        text.push_str("Dec  5 10:01:00 host chat[811]: alarm\n");
+        std::fs::write(&f, text).expect("write");
+        let lines = tail_matching(&f, 1 << 20, &[" pppd[", " chat["], 10).expect("read");
+        assert_eq!(lines.len(), 10);
+        assert!(lines
+            .iter()
+            .all(|l| l.contains("pppd[") || l.contains("chat[")));
+        assert!(lines.last().is_some_and(|l| l.contains("chat[811]: alarm")));
+        assert!(
+            lines.first().is_some_and(|l| l.ends_with(" 41")),
+            "{lines:?}"
+        );
     }
 
     fn fake_host(modules: &str, dep: Option<&str>) -> (tempfile::TempDir, Host) {

@@ -71,6 +71,29 @@ fn busy_port_is_the_first_finding_and_names_the_holder() {
 }
 
 #[test]
+fn a_silent_port_beside_a_held_one_is_not_called_silent() {
+    // The held port may be the one that would answer: only port_busy is known.
+    let sim = common::BackgroundSim::start_with("e3372", "[ports.ttyUSB1]\nsilent = true\n");
+    let _held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(sim.root().join("dev/ttyUSB0"))
+        .expect("open the simulated port");
+    let v = live(sim.dongle());
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["problem"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, ["port_busy"], "{v:#}");
+    assert!(
+        source(&v, "at probe")["detail"]
+            .to_string()
+            .contains("ttyUSB1 silent"),
+        "{v:#}"
+    );
+}
+
+#[test]
 fn storage_mode_says_switch() {
     for (profile, id) in [
         ("e3372-storage", "12d1:1f01"),

@@ -125,8 +125,8 @@ pub fn gather(live: &Live, doctor: &mut Doctor) -> (Vec<Source>, Vec<String>) {
             }
         }
     }
-    let free = holders(live, &modems, doctor, &mut g);
-    at_probe(&free, &live.probe, doctor, &mut g);
+    let ports = holders(live, &modems, doctor, &mut g);
+    at_probe(&ports, &live.probe, doctor, &mut g);
     (g.sources, g.notes)
 }
 
@@ -776,18 +776,29 @@ fn tools(g: &mut Gathered) {
 
 // ------------------------------------------------------------------ ports
 
+/// One modem's ports after the holder check.
+struct ModemPorts {
+    free: Vec<PathBuf>,
+    /// Some port of it is held by another program.
+    busy: bool,
+}
+
 /// Who holds each modem port (the same words pppd and wvdial print, so the `port_busy` rule
-/// explains them); returns the ports nobody holds.
+/// explains them); returns, per modem, the ports nobody holds.
 fn holders(
     live: &Live,
     modems: &[&UsbDevice],
     doctor: &mut Doctor,
     g: &mut Gathered,
-) -> Vec<PathBuf> {
-    let mut free = Vec::new();
+) -> Vec<ModemPorts> {
+    let mut out = Vec::new();
     let mut busy = Vec::new();
     let mut missing = Vec::new();
     for d in modems {
+        let mut m = ModemPorts {
+            free: Vec::new(),
+            busy: false,
+        };
         for i in &d.interfaces {
             for tty in &i.ttys {
                 let path = live.dev_root.join(tty);
@@ -797,9 +808,10 @@ fn holders(
                 };
                 let who = holders_of(&path, meta.rdev());
                 if who.is_empty() {
-                    free.push(path);
+                    m.free.push(path);
                     continue;
                 }
+                m.busy = true;
                 let who: Vec<String> = who.iter().map(ToString::to_string).collect();
                 doctor.feed_line(&format!(
                     "live: {}: Device or resource busy: open in {}",
@@ -809,9 +821,11 @@ fn holders(
                 busy.push(format!("{} by {}", path.display(), who.join(", ")));
             }
         }
+        out.push(m);
     }
     let mut detail = if busy.is_empty() {
-        format!("{} ports, none held by another program", free.len())
+        let n: usize = out.iter().map(|m| m.free.len()).sum();
+        format!("{n} ports, none held by another program")
     } else {
         format!("held: {}", busy.join("; "))
     };
@@ -822,18 +836,20 @@ fn holders(
         ));
     }
     g.ok("port holders", detail);
-    free
+    out
 }
 
-/// `AT` on every free port at once; then the SIM and registration state from the first port
-/// that answered. A modem none of whose ports answers is what wvdialconf reports as "no
-/// modem was detected"; the same words bring the same rule (`port_silent`).
-fn at_probe(ports: &[PathBuf], opts: &ProbeOptions, doctor: &mut Doctor, g: &mut Gathered) {
+/// `AT` on every free port at once; then, per modem, the SIM and registration state from the
+/// first port that answered. A modem none of whose ports answers (and none is held by another
+/// program, which may be using the one that would) is what wvdialconf reports as "no modem was
+/// detected"; the same words bring the same rule (`port_silent`).
+fn at_probe(modems: &[ModemPorts], opts: &ProbeOptions, doctor: &mut Doctor, g: &mut Gathered) {
+    let ports: Vec<PathBuf> = modems.iter().flat_map(|m| m.free.clone()).collect();
     if ports.is_empty() {
         g.skip("at probe", "no free modem port");
         return;
     }
-    let results = probe_ports(ports, opts);
+    let results = probe_ports(&ports, opts);
     let mut parts = Vec::new();
     let name_of = |p: &Path| {
         p.file_name()
@@ -842,6 +858,21 @@ fn at_probe(ports: &[PathBuf], opts: &ProbeOptions, doctor: &mut Doctor, g: &mut
     };
     for r in &results {
         let name = name_of(&r.path);
+        match r.answer {
+            // Held although no process shows it (another namespace, a UUCP lock).
+            Answer::Busy => doctor.feed_line(&format!(
+                "live: {}: Device or resource busy: {}",
+                r.path.display(),
+                r.error.as_deref().unwrap_or("held by another program")
+            )),
+            Answer::Failed => {
+                if let Some(e) = &r.error {
+                    g.notes
+                        .push(format!("the AT probe could not open a port: {e}"));
+                }
+            }
+            _ => {}
+        }
         parts.push(match (r.answer, r.response_ms) {
             (Answer::Ok | Answer::Error, Some(ms)) => format!("{name} answers AT ({ms} ms)"),
             (Answer::Ok | Answer::Error, None) => format!("{name} answers AT"),
@@ -854,21 +885,25 @@ fn at_probe(ports: &[PathBuf], opts: &ProbeOptions, doctor: &mut Doctor, g: &mut
             ),
         });
     }
-    let answering: Vec<&PathBuf> = results.iter().filter(|r| r.at).map(|r| &r.path).collect();
-    let silent: Vec<String> = results
-        .iter()
-        .filter(|r| r.answer == Answer::Silent)
-        .map(|r| name_of(&r.path))
-        .collect();
-    if answering.is_empty() && !silent.is_empty() {
-        doctor.feed_line(&format!(
-            "live: no modem was detected: no response to AT on {} within {} ms",
-            silent.join(", "),
-            opts.deadline.as_millis()
-        ));
-    }
-    if let Some(port) = answering.first() {
-        parts.push(state_queries(port, doctor));
+    for m in modems {
+        let mine: Vec<_> = results
+            .iter()
+            .filter(|r| m.free.contains(&r.path))
+            .collect();
+        let silent: Vec<String> = mine
+            .iter()
+            .filter(|r| r.answer == Answer::Silent)
+            .map(|r| name_of(&r.path))
+            .collect();
+        match mine.iter().find(|r| r.at) {
+            Some(r) => parts.push(state_queries(&r.path, doctor)),
+            None if !silent.is_empty() && !m.busy => doctor.feed_line(&format!(
+                "live: no modem was detected: no response to AT on {} within {} ms",
+                silent.join(", "),
+                opts.deadline.as_millis()
+            )),
+            None => {}
+        }
     }
     g.ok("at probe", parts.join("; "));
 }

@@ -93,23 +93,24 @@ pub fn gather(live: &Live, doctor: &mut Doctor) -> (Vec<Source>, Vec<String>) {
             "the device tree is a --sysfs/--sim tree, not this kernel's",
         ),
     }
-    let devices = match live.sysfs.devices() {
-        Ok(d) => {
-            let modems: Vec<&UsbDevice> = d.iter().filter(|d| is_modem(d)).collect();
-            let detail = describe_devices(live.sysfs.root(), &d, &modems);
-            g.ok("usb devices", detail);
-            d
-        }
+    let (devices, read) = match live.sysfs.devices() {
+        Ok(d) => (d, true),
         Err(e) => {
             g.fail(
                 "usb devices",
                 e.to_string(),
                 Some(format!("the USB devices could not be read: {e}")),
             );
-            Vec::new()
+            (Vec::new(), false)
         }
     };
     let modems: Vec<&UsbDevice> = devices.iter().filter(|d| is_modem(d)).collect();
+    if read {
+        g.ok(
+            "usb devices",
+            describe_devices(live.sysfs.root(), &devices, &modems),
+        );
+    }
     for d in &devices {
         doctor.feed_device(d);
     }

@@ -32,6 +32,8 @@ struct Bed {
     sim_in: ChildStdin,
     sim_out: BufReader<ChildStdout>,
     daemon: Option<Child>,
+    /// The fleet's start document (each stick's IMEI, ICCID, ports).
+    fleet: Value,
 }
 
 impl Bed {
@@ -57,19 +59,23 @@ impl Bed {
         let sim_in = sim.stdin.take().unwrap();
         let mut sim_out = BufReader::new(sim.stdout.take().unwrap());
         // The start document ends with a lone `}` once every stick exists.
+        let mut doc = String::new();
         loop {
             let mut line = String::new();
             assert!(sim_out.read_line(&mut line).unwrap() > 0, "fleet died");
+            doc.push_str(&line);
             if line.trim_end() == "}" {
                 break;
             }
         }
+        let fleet = serde_json::from_str(&doc).unwrap();
         Bed {
             dir,
             sim,
             sim_in,
             sim_out,
             daemon: None,
+            fleet,
         }
     }
 
@@ -313,4 +319,72 @@ fn a_replugged_stick_is_back_online_and_sigterm_takes_every_link_down() {
             .any(|s| s.starts_with("STATUS=2 modems, 2 online")),
         "{seen:?}"
     );
+}
+
+#[test]
+fn the_config_file_names_modems_sets_their_apn_and_leaves_some_alone() {
+    let mut bed = Bed::start(3);
+    let imei3 = bed.fleet["modems"][2]["imei"].as_str().unwrap().to_string();
+    std::fs::write(
+        bed.path("config.toml"),
+        format!(
+            r#"
+[defaults]
+apn = "internet.default"
+
+[[modem]]
+name = "uplink1"
+match = {{ usb_path = "1-1.1" }}
+apn = "internet.uplink1"
+
+[[modem]]
+name = "spare"
+match = {{ imei = "{imei3}" }}
+manage = false
+"#
+        ),
+    )
+    .unwrap();
+    bed.start_daemon(None);
+    bed.wait_for(
+        &[("1-1.1", "up"), ("1-1.2", "up"), ("1-1.3", "ignored")],
+        30,
+    );
+    let status = bed.status();
+    assert_eq!(status[0]["name"], "uplink1");
+    assert_eq!(
+        status[0]["link"]["apn"], "internet.uplink1",
+        "section over defaults"
+    );
+    assert_eq!(
+        status[1]["name"], "1-1.2",
+        "no section: named by its USB path"
+    );
+    assert_eq!(status[1]["link"]["apn"], "internet.default", "[defaults]");
+    assert_eq!(
+        status[2]["name"], "spare",
+        "matched by the IMEI read over AT"
+    );
+    // Left alone means no link attempt: nothing dialled on it, ever.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(bed.phases()[2].1, "ignored");
+    assert!(!bed.log().contains("1-1.3: starting"), "{}", bed.log());
+}
+
+#[test]
+fn a_bad_config_file_stops_the_daemon_with_file_line_and_key() {
+    let bed = Bed::start(1);
+    std::fs::write(
+        bed.path("config.toml"),
+        "[defaults]\nvia = \"carrier-pigeon\"\n",
+    )
+    .unwrap();
+    let out = bed.cmd(&["daemon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml:2") && err.contains("via"),
+        "{err}"
+    );
+    assert!(!bed.path("run/dongle.sock").exists(), "nothing started");
 }

@@ -50,9 +50,10 @@ struct Slot {
 
 impl Slot {
     fn name(&self) -> String {
-        self.settings
-            .name
-            .clone()
+        self.worker
+            .as_ref()
+            .and_then(Worker::resolved)
+            .map_or_else(|| self.settings.name.clone(), |s| s.name)
             .unwrap_or_else(|| self.dev.path.clone())
     }
 }
@@ -132,7 +133,7 @@ impl Fleet {
 }
 
 pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
-    let policy = Policy::load(a)?;
+    let policy = Arc::new(Policy::load(a)?);
     let dir = run_dir();
     std::fs::create_dir_all(&dir).map_err(|e| {
         Failure::new(
@@ -248,7 +249,7 @@ fn wait_for_change(events: Option<&mut dongle_usb::uevent::UeventSocket>) {
 }
 
 /// Bring the slots in line with what sysfs shows now.
-fn scan(sysfs: &Sysfs, global: &Global, policy: &Policy, fleet: &mut Fleet) {
+fn scan(sysfs: &Sysfs, global: &Global, policy: &Arc<Policy>, fleet: &mut Fleet) {
     let devices = match sysfs.devices() {
         Ok(d) => d,
         Err(e) => {
@@ -289,7 +290,7 @@ fn scan(sysfs: &Sysfs, global: &Global, policy: &Policy, fleet: &mut Fleet) {
     }
     for (path, dev) in present {
         let slot = fleet.slots.entry(path.clone()).or_insert_with(|| {
-            let settings = policy.settings_for(&dev);
+            let settings = policy.for_device(&dev);
             eprintln!(
                 "dongle daemon: {} {} {} ({}){}",
                 settings.name.as_deref().unwrap_or(&dev.path),
@@ -326,6 +327,9 @@ fn reap(slot: &mut Slot) {
     let Some(result) = w.take_result() else {
         return;
     };
+    if let Some(s) = w.resolved() {
+        slot.settings = s;
+    }
     let was_switch = matches!(w.job, Job::Switch);
     let stopped = w.stopping();
     slot.worker = None;
@@ -344,10 +348,10 @@ fn reap(slot: &mut Slot) {
 }
 
 /// Start or stop the slot's worker for what the device needs now.
-fn step(slot: &mut Slot, held: bool, global: &Global, policy: &Policy) {
+fn step(slot: &mut Slot, held: bool, global: &Global, policy: &Arc<Policy>) {
     let need = modem::need(&slot.dev);
     let wanted = match need {
-        Need::Switch if policy.switch && slot.settings.manage => Some(Job::Switch),
+        Need::Switch if slot.settings.switch && slot.settings.manage => Some(Job::Switch),
         Need::Connect if slot.settings.manage && !held => Some(Job::Connect),
         _ => None,
     };
@@ -361,7 +365,13 @@ fn step(slot: &mut Slot, held: bool, global: &Global, policy: &Policy) {
         (Some(_), Some(_)) => {}
         (None, Some(job)) if slot.failed.is_none() => {
             log::info!("{}: starting {:?}", slot.name(), need);
-            slot.worker = Some(Worker::start(job, global, &slot.dev.path, &slot.settings));
+            slot.worker = Some(Worker::start(
+                job,
+                global,
+                &slot.dev,
+                &slot.settings,
+                Arc::clone(policy),
+            ));
         }
         (None, _) => {}
     }
@@ -404,7 +414,12 @@ fn shutdown(fleet: &mut Fleet) {
 }
 
 /// Answer control requests, one thread, one request per connection.
-fn serve_control(listener: UnixListener, fleet: Arc<Mutex<Fleet>>, global: Global, policy: Policy) {
+fn serve_control(
+    listener: UnixListener,
+    fleet: Arc<Mutex<Fleet>>,
+    global: Global,
+    policy: Arc<Policy>,
+) {
     let spawned = std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
@@ -426,7 +441,7 @@ fn serve_control(listener: UnixListener, fleet: Arc<Mutex<Fleet>>, global: Globa
     }
 }
 
-fn handle(req: &Request, fleet: &Mutex<Fleet>, global: &Global, policy: &Policy) -> Reply {
+fn handle(req: &Request, fleet: &Mutex<Fleet>, global: &Global, policy: &Arc<Policy>) -> Reply {
     let (device, up) = match req {
         Request::Status => {
             return Reply {
@@ -519,27 +534,61 @@ fn matches(s: &Slot, d: &str) -> bool {
     s.dev.path == d || s.name() == d || s.dev.id() == d
 }
 
-/// What the configuration says, resolved for the daemon.
+/// What the configuration file says, resolved for the daemon.
 #[derive(Clone, Debug)]
 pub struct Policy {
-    /// Switch storage-mode sticks by themselves.
-    pub switch: bool,
-    defaults: Settings,
+    config: crate::config::Config,
 }
 
 impl Policy {
-    fn load(_a: &DaemonArgs) -> Result<Policy, Failure> {
-        Ok(Policy {
-            switch: true,
-            defaults: Settings {
-                manage: true,
-                default_route: true,
-                ..Settings::default()
-            },
-        })
+    fn load(a: &DaemonArgs) -> Result<Policy, Failure> {
+        let path = crate::config::config_path(a.config.as_deref());
+        let config = crate::config::Config::load(&path)
+            .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+        eprintln!(
+            "dongle daemon: configuration {}{}",
+            path.display(),
+            if config.exists {
+                format!(" ({} modem sections)", config.modems.len())
+            } else {
+                " (not there: defaults)".to_string()
+            }
+        );
+        Ok(Policy { config })
     }
 
-    fn settings_for(&self, _dev: &UsbDevice) -> Settings {
-        self.defaults.clone()
+    /// Whether some `[[modem]]` section can only be matched after reading
+    /// the modem's IMEI or SIM (ICCID) over AT.
+    pub fn needs_identity(&self) -> bool {
+        self.config
+            .modems
+            .iter()
+            .any(|m| m.matcher.imei.is_some() || m.matcher.iccid.is_some())
+    }
+
+    pub fn settings_for(&self, ident: &crate::config::ModemIdent) -> Settings {
+        let (name, s) = self.config.settings_for(ident);
+        let (manage, switch, roaming) = (s.manages(), s.switches(), s.allows_roaming());
+        Settings {
+            name: name.map(String::from),
+            manage,
+            switch,
+            via: s.via.map(|v| v.as_str().to_string()),
+            apn: s.apn,
+            user: s.user,
+            password_file: s.password_file,
+            pin_file: s.pin_file,
+            roaming,
+            default_route: true,
+        }
+    }
+
+    fn for_device(&self, dev: &UsbDevice) -> Settings {
+        self.settings_for(&crate::config::ModemIdent {
+            usb_path: Some(dev.path.clone()),
+            id: Some(dev.id()),
+            imei: None,
+            iccid: None,
+        })
     }
 }

@@ -2,12 +2,17 @@
 //! does it need now (switch it, wait for its ports, connect it), and the
 //! worker thread that does that job until told to stop.
 
+use super::Policy;
 use crate::cli::{Global, PortSelect, SecretArgs, SwitchArgs, UpArgs};
+use crate::config::ModemIdent;
 use crate::context::Context;
+use dongle_at::parse::identity;
+use dongle_at::probe::ProbeOptions;
+use dongle_at::AtSession;
 use dongle_catalog::Personality;
 use dongle_usb::UsbDevice;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Drivers that only ever bind to cellular modems' interfaces.
@@ -91,6 +96,8 @@ pub fn need(dev: &UsbDevice) -> Need {
 pub struct Settings {
     pub name: Option<String>,
     pub manage: bool,
+    /// Switch it out of storage mode by itself.
+    pub switch: bool,
     pub via: Option<String>,
     pub apn: Option<String>,
     pub user: Option<String>,
@@ -135,10 +142,46 @@ pub struct Worker {
     pub job: Job,
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<Result<(), String>>>,
+    resolved: Arc<Mutex<Option<Settings>>>,
+}
+
+/// IMEI and ICCID over AT, for config sections that match on them. What
+/// cannot be read stays unknown (such a section then does not match).
+fn identify(ctx: &Context, device: &str, id: &str) -> ModemIdent {
+    let mut ident = ModemIdent {
+        usb_path: Some(device.to_string()),
+        id: Some(id.to_string()),
+        imei: None,
+        iccid: None,
+    };
+    let Ok(cands) = crate::ports::candidates(ctx, Some(device), &[]) else {
+        return ident;
+    };
+    let found = crate::ports::probe(&cands, &ProbeOptions::default());
+    let Some(control) = crate::ports::control_port(&found) else {
+        return ident;
+    };
+    let Ok(port) = crate::cmd::up_steps::open(control) else {
+        return ident;
+    };
+    let s = AtSession::new(port);
+    let ask = |cmd: &str, parse: fn(&str) -> dongle_at::parse::Result<String>| {
+        s.command(cmd).ok().and_then(|r| parse(&r.body()).ok())
+    };
+    ident.imei = ask("AT+CGSN", identity::parse_imei);
+    ident.iccid =
+        ask("AT^ICCID?", identity::parse_iccid).or_else(|| ask("AT+CCID", identity::parse_iccid));
+    ident
 }
 
 impl Worker {
-    pub fn start(job: Job, global: &Global, device: &str, settings: &Settings) -> Worker {
+    pub fn start(
+        job: Job,
+        global: &Global,
+        dev: &UsbDevice,
+        settings: &Settings,
+        policy: Arc<Policy>,
+    ) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let global = Global {
@@ -147,9 +190,12 @@ impl Worker {
             json: false,
             ..global.clone()
         };
-        let device = device.to_string();
-        let up = settings.up_args(&device);
+        let device = dev.path.clone();
+        let id = dev.id();
+        let mut settings = settings.clone();
         let is_switch = matches!(job, Job::Switch);
+        let resolved = Arc::new(Mutex::new(None));
+        let cell = Arc::clone(&resolved);
         let handle = std::thread::Builder::new()
             .name(format!("modem {device}"))
             .spawn(move || {
@@ -161,13 +207,36 @@ impl Worker {
                         dry_run: false,
                         timeout: 20,
                     };
-                    crate::cmd::switch::run(&ctx, &args).map_err(|f| f.message)
-                } else {
-                    crate::cmd::up::keep_up(&ctx, &up, &flag).map_err(|f| f.message)
+                    return crate::cmd::switch::run(&ctx, &args).map_err(|f| f.message);
                 }
+                if policy.needs_identity() {
+                    // A `[[modem]]` section matched by IMEI or ICCID: read them first.
+                    let ident = identify(&ctx, &device, &id);
+                    settings = policy.settings_for(&ident);
+                    if let Ok(mut c) = cell.lock() {
+                        *c = Some(settings.clone());
+                    }
+                    if !settings.manage {
+                        eprintln!("dongle daemon: {device}: not managed (config, by IMEI/ICCID)");
+                        return Ok(());
+                    }
+                }
+                let up = settings.up_args(&device);
+                crate::cmd::up::keep_up(&ctx, &up, &flag).map_err(|f| f.message)
             })
             .ok();
-        Worker { job, stop, handle }
+        Worker {
+            job,
+            stop,
+            handle,
+            resolved,
+        }
+    }
+
+    /// The settings of a `[[modem]]` section matched by IMEI or ICCID,
+    /// known once the worker has read them.
+    pub fn resolved(&self) -> Option<Settings> {
+        self.resolved.lock().ok().and_then(|s| s.clone())
     }
 
     pub fn stop(&self) {

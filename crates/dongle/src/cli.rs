@@ -80,6 +80,15 @@ pub enum Command {
     /// The configuration file (/etc/dongle/config.toml): `dongle config check`.
     #[command(subcommand)]
     Config(crate::cmd::config::ConfigCommand),
+    /// Write the udev rules (stable /dev/dongle/<name>/<role> links, ModemManager kept off) and
+    /// the systemd unit for `dongle daemon`; --dry-run shows them.
+    Install(crate::cmd::install::InstallArgs),
+    /// Remove what `dongle install` wrote (only files it wrote).
+    Uninstall(crate::cmd::install::UninstallArgs),
+    /// For the udev rules: print DONGLE_NAME/DONGLE_ROLE/DONGLE_MANAGE for a tty or network
+    /// interface, from sysfs and the catalog (no AT traffic).
+    #[command(hide = true)]
+    UdevName(crate::cmd::udev_name::UdevNameArgs),
     /// Keep every modem online unattended: switch, connect, supervise, reconnect (for systemd,
     /// procd or a container; `dongle status|up|down` talk to it over its control socket).
     Daemon(DaemonArgs),

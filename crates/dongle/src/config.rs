@@ -106,8 +106,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// `self` where set, else `base`: a section over the defaults.
     pub fn over(&self, base: &Settings) -> Settings {
         Settings {
@@ -126,22 +124,16 @@ impl Settings {
         }
     }
 
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// Manage this modem (default true).
     pub fn manages(&self) -> bool {
         self.manage.unwrap_or(true)
     }
 
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// Switch it out of storage mode automatically (default true).
     pub fn switches(&self) -> bool {
         self.switch.unwrap_or(true)
     }
 
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// Connect while roaming (default false).
     pub fn allows_roaming(&self) -> bool {
         self.roaming.unwrap_or(false)
@@ -163,8 +155,6 @@ pub struct Match {
 }
 
 impl Match {
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// True when every field given here equals the modem's; a field the modem does not
     /// (yet) know fails the match, so an IMEI section never matches before the IMEI is read.
     pub fn matches(&self, ident: &ModemIdent) -> bool {
@@ -186,8 +176,6 @@ impl Match {
     }
 }
 
-// Built by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-#[allow(dead_code)]
 /// What is known about a modem when its settings are looked up. Early on (udev, storage mode)
 /// only `usb_path` and `id`; after probing also `imei` and `iccid`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -385,15 +373,11 @@ impl Config {
         })
     }
 
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// The first section matching `ident`, if any.
     pub fn section_for(&self, ident: &ModemIdent) -> Option<&ModemSection> {
         self.modems.iter().find(|m| m.matcher.matches(ident))
     }
 
-    // Read by `dongle daemon` (and `dongle udev-name`); not every caller exists yet.
-    #[allow(dead_code)]
     /// The name (from the first matching section) and the settings for a modem: that
     /// section's keys over `[defaults]`, or just the defaults when no section matches.
     pub fn settings_for(&self, ident: &ModemIdent) -> (Option<&str>, Settings) {
@@ -782,7 +766,11 @@ impl Validator<'_> {
 /// A toml error (syntax, unknown key, wrong type) as a [`ConfigError::Invalid`] with line,
 /// column and the key found at the error's position.
 fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
-    let message = e.message().trim().to_string();
+    let mut message = e.message().trim().to_string();
+    if message.starts_with("unknown field") {
+        // `password` and `pin` are only read to refuse them; do not offer them as keys.
+        message = message.replace(", `password`", "").replace(", `pin`", "");
+    }
     let (line, column, key) = match e.span() {
         Some(span) => {
             let (l, c) = line_col(text, span.start);
@@ -1089,6 +1077,12 @@ interval = 30
         assert_eq!((line, col), (3, 1));
         assert_eq!(key.as_deref(), Some("defaults.apm"));
         assert!(msg.contains("unknown field `apm`"), "{msg}");
+        // The keys refused on purpose are not offered as alternatives.
+        assert!(
+            msg.contains("`pin_file`") && !msg.contains("`pin`"),
+            "{msg}"
+        );
+        assert!(!msg.contains("`password`"), "{msg}");
         assert!(fix.contains("README"), "{fix}");
     }
 

@@ -118,7 +118,7 @@ pub fn gather(live: &Live, doctor: &mut Doctor) -> (Vec<Source>, Vec<String>) {
         Some(h) => {
             modules(h, &modems, doctor, &mut g);
             processes(h, doctor, &mut g);
-            tools(&mut g);
+            tools(&modems, doctor, &mut g);
         }
         None => {
             for s in ["modules", "processes", "tools", "pppd log"] {
@@ -731,11 +731,12 @@ pub fn usb_modeswitch_version(out: &str) -> Option<String> {
     })
 }
 
-fn tools(g: &mut Gathered) {
+fn tools(modems: &[&UsbDevice], doctor: &mut Doctor, g: &mut Gathered) {
     let mut parts = Vec::new();
-    let version = |prog: &str, parse: fn(&str) -> Option<String>| -> String {
+    // What it says, and whether it is installed at all.
+    let version = |prog: &str, parse: fn(&str) -> Option<String>| -> (String, bool) {
         let r = run(prog, &["--version"], VERSION_TIMEOUT, 64 * 1024);
-        match &r {
+        let said = match &r {
             // usb_modeswitch exits 0; some builds print the banner to stderr.
             Ran::Done { out, err, .. } => {
                 let text = format!("{}\n{err}", String::from_utf8_lossy(out));
@@ -745,10 +746,13 @@ fn tools(g: &mut Gathered) {
                 }
             }
             _ => why_not(prog, &r),
-        }
+        };
+        (said, r != Ran::NotFound)
     };
-    parts.push(version("ModemManager", modemmanager_version));
-    parts.push(version("usb_modeswitch", usb_modeswitch_version));
+    parts.push(version("ModemManager", modemmanager_version).0);
+    let (ums, ums_installed) = version("usb_modeswitch", usb_modeswitch_version);
+    parts.push(ums);
+    feed_tools(ums_installed, modems, doctor);
     // The switch configurations: Debian's package, or the files wherever they came from.
     let r = run(
         "dpkg-query",
@@ -773,6 +777,23 @@ fn tools(g: &mut Gathered) {
     };
     parts.push(data);
     g.ok("tools", parts.join(", "));
+}
+
+/// A stick still in storage mode on a host without usb_modeswitch: nothing was there to
+/// switch it (the rules' `modeswitch_not_installed`, which backs `no_modeswitch`).
+pub fn feed_tools(modeswitch_installed: bool, modems: &[&UsbDevice], doctor: &mut Doctor) {
+    if modeswitch_installed {
+        return;
+    }
+    let storage = modems
+        .iter()
+        .find(|d| dongle_catalog::personality(d) == dongle_catalog::Personality::Storage);
+    if let Some(d) = storage {
+        doctor.feed_line(&format!(
+            "live: usb_modeswitch is not installed: nothing switches {:04x}:{:04x} at {} out of storage mode",
+            d.vid, d.pid, d.path
+        ));
+    }
 }
 
 // ------------------------------------------------------------------ ports
@@ -1108,6 +1129,53 @@ usb_storage 81920 0 - Live 0x0000000000000000
         assert!(
             lines.first().is_some_and(|l| l.ends_with(" 41")),
             "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_storage_stick_without_usb_modeswitch_is_explained() {
+        let zerocd = dongle_usb::UsbInterface {
+            number: 0,
+            alt: 0,
+            class: 0x08,
+            subclass: 0x06,
+            protocol: 0x50,
+            name: None,
+            driver: Some("usb-storage".into()),
+            endpoints: Vec::new(),
+            ttys: Vec::new(),
+            net: Vec::new(),
+            cdc_wdm: Vec::new(),
+        };
+        let mut dev = unbound_serial_stick();
+        dev.pid = 0x1f01;
+        dev.interfaces = vec![zerocd];
+        let diagnose = |installed: bool| {
+            let mut doctor = Doctor::new().expect("rules");
+            doctor.feed_device(&dev);
+            feed_tools(installed, &[&dev], &mut doctor);
+            doctor
+                .finish()
+                .findings
+                .into_iter()
+                .next()
+                .expect("a finding")
+        };
+        let without = diagnose(false);
+        assert_eq!(without.problem, "no_modeswitch");
+        assert!(
+            without
+                .evidence
+                .iter()
+                .any(|e| e.contains("usb_modeswitch is not installed")),
+            "{without:?}"
+        );
+        let with = diagnose(true);
+        assert_eq!(with.problem, "no_modeswitch");
+        // The missing tool is not mistaken for usb_modeswitch having run (which would lower it).
+        assert!(
+            without.confidence > with.confidence,
+            "{without:?} vs {with:?}"
         );
     }
 

@@ -10,6 +10,9 @@ mod config;
 mod context;
 mod daemon;
 mod failure;
+// Until `dongle daemon` calls every part of it, its unused items are not a mistake.
+#[allow(dead_code)]
+pub mod metrics;
 mod output;
 mod ports;
 mod sigpipe;

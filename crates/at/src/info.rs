@@ -159,6 +159,40 @@ pub fn query(s: &AtSession) -> Result<ModemInfo, AtError> {
     Ok(info)
 }
 
+/// Only what changes while a link is up: registration, operator,
+/// technology and signal (a handful of commands; `query` asks ~15). For
+/// status and metrics, every half minute or so, on the control port.
+pub fn query_radio(s: &AtSession) -> Result<ModemInfo, AtError> {
+    let mut a = Asker {
+        s,
+        notes: Vec::new(),
+    };
+    let mut info = ModemInfo {
+        port: s.port(),
+        ..ModemInfo::default()
+    };
+    info.manufacturer = a.parsed("AT+CGMI", parse::identity::parse_manufacturer)?;
+    let huawei = info
+        .manufacturer
+        .as_deref()
+        .is_some_and(|m| m.to_ascii_lowercase().contains("huawei"));
+    let reg = registration(&mut a)?;
+    info.registration = reg
+        .as_ref()
+        .map(|r| reg_name(r.state))
+        .unwrap_or("unknown")
+        .to_string();
+    let mut cops_act = None;
+    if reg.as_ref().is_some_and(|r| r.state.is_registered()) {
+        cops_act = operator(&mut a, &mut info)?;
+    }
+    let tech = technology(&mut a, huawei, reg.as_ref())?.or(cops_act);
+    info.technology = tech.map(|t| t.to_string());
+    info.signal = signal(&mut a, huawei)?;
+    info.notes = a.notes;
+    Ok(info)
+}
+
 fn sim_state(a: &mut Asker) -> Result<String, AtError> {
     let state = match a.s.command("AT+CPIN?") {
         Ok(r) => match parse::sim::parse_cpin(&r.body()) {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkState {
     /// The modem: USB path (`1-1.4`) or port name.
     pub device: String,
@@ -26,6 +26,30 @@ pub struct LinkState {
     pub reconnects: u32,
     /// The last problem, when down or waiting.
     pub problem: Option<String>,
+    /// The radio side, as last read (absent while nothing could ask: a PPP
+    /// link whose only AT port is the one pppd holds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radio: Option<Radio>,
+}
+
+/// Network and signal of the modem behind a link, refreshed while it is up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Radio {
+    pub model: Option<String>,
+    pub imei: Option<String>,
+    pub operator: Option<String>,
+    /// `LTE`, `UMTS`, `GSM`, …
+    pub technology: Option<String>,
+    /// `home`, `roaming`, `searching`, `denied`, `not_registered`, `unknown`.
+    pub registration: Option<String>,
+    /// 0–100 from `+CSQ`.
+    pub quality_percent: Option<u8>,
+    pub rssi_dbm: Option<f64>,
+    pub rsrp_dbm: Option<f64>,
+    pub rsrq_db: Option<f64>,
+    pub sinr_db: Option<f64>,
+    /// Unix time of the reading.
+    pub at: u64,
 }
 
 pub fn run_dir() -> PathBuf {

@@ -5,7 +5,7 @@ use crate::context::Context;
 use crate::daemon::control::{daemon_pid, request, ModemStatus, Request};
 use crate::failure::{Exit, Failure};
 use crate::output::{self, or_dash};
-use dongle_connect::state::{self, LinkState};
+use dongle_connect::state::{self, LinkState, Radio};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -82,6 +82,7 @@ pub fn status(ctx: &Context) -> Result<(), Failure> {
         "UPTIME",
         "RX/TX",
         "APN",
+        "NETWORK",
     ]
     .map(String::from)
     .to_vec()];
@@ -102,6 +103,7 @@ pub fn status(ctx: &Context) -> Result<(), Failure> {
                 _ => "-".into(),
             },
             or_dash(l.apn.clone()),
+            network(l.radio.as_ref()),
         ]);
     }
     output::table(&rows, "");
@@ -220,6 +222,7 @@ fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure>
         "ADDRESS",
         "UPTIME",
         "RX/TX",
+        "NETWORK",
     ]
     .map(String::from)
     .to_vec()];
@@ -250,8 +253,30 @@ fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure>
                 Some((Some(r), Some(t))) => format!("{r}/{t}"),
                 _ => "-".into(),
             },
+            network(l.and_then(|l| l.radio.as_ref())),
         ]);
     }
     output::table(&rows, "");
     Ok(())
+}
+
+/// Operator, technology and signal in one column: `POST LTE -71dBm`.
+fn network(r: Option<&Radio>) -> String {
+    let Some(r) = r else { return "-".into() };
+    let parts: Vec<String> = [
+        r.operator.clone(),
+        r.technology.clone(),
+        r.rssi_dbm
+            .or(r.rsrp_dbm)
+            .map(|d| format!("{d:.0}dBm"))
+            .or(r.quality_percent.map(|q| format!("{q}%"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join(" ")
+    }
 }

@@ -8,7 +8,9 @@
 
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
-use crate::cmd::up_steps::{connecting, now, open, prepare, remember, wait_to_retry, Given};
+use crate::cmd::up_steps::{
+    connecting, now, open, prepare, radio, remember, wait_to_retry, Given, RADIO_EVERY,
+};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
@@ -193,9 +195,12 @@ fn attempt(
     );
     let _ = state.save();
     // The session ends before dialling: the modem port may be this same port.
-    let prepared = {
+    let (prepared, watch) = {
         let s = AtSession::new(open(&control)?);
-        prepare(&s, a, &plan.given)?
+        let prepared = prepare(&s, a, &plan.given)?;
+        // A control port of its own stays ours while the link is up: the
+        // radio (operator, signal) is read through it for status and metrics.
+        (prepared, (control.port != modem.port).then_some(s))
     };
     let cands = &prepared.candidates;
     if *cursor >= cands.len() {
@@ -260,7 +265,7 @@ fn attempt(
             "apt-get install ppp",
         )
     })?;
-    match supervise(ctx, &mut pppd, &mut state, stop, || {
+    match supervise(ctx, &mut pppd, &mut state, watch.as_ref(), stop, || {
         remember(&prepared, &cand.apn)
     }) {
         Err(f)
@@ -278,9 +283,11 @@ fn supervise(
     ctx: &Context,
     pppd: &mut ppp::Pppd,
     state: &mut LinkState,
+    watch: Option<&AtSession>,
     stop: &AtomicBool,
     on_up: impl Fn(),
 ) -> Result<Ended, Finding> {
+    let mut next_radio = Instant::now();
     let mut log: Vec<String> = Vec::new();
     let mut info = ppp::LinkInfo::default();
     // pppd prints the address, peer and DNS lines together: announce once
@@ -315,9 +322,18 @@ fn supervise(
             update(state, &info);
             state.state = "up".into();
             state.since = now();
+            state.radio = watch.and_then(radio);
+            next_radio = Instant::now() + RADIO_EVERY;
             let _ = state.save();
             on_up();
             announce(ctx, state, started.elapsed());
+        }
+        if announced && Instant::now() >= next_radio {
+            next_radio = Instant::now() + RADIO_EVERY;
+            if let Some(r) = watch.and_then(radio) {
+                state.radio = Some(r);
+                let _ = state.save();
+            }
         }
         if let Ok(Some(status)) = pppd.child.try_wait() {
             // Its last lines may still be in the pipes: read until both close.

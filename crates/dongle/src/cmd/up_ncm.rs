@@ -9,7 +9,9 @@
 
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
-use crate::cmd::up_steps::{connecting, now, open, prepare, remember, wait_to_retry, Given};
+use crate::cmd::up_steps::{
+    connecting, now, open, prepare, radio, remember, wait_to_retry, Given, RADIO_EVERY,
+};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
@@ -256,10 +258,11 @@ fn attempt(
     state.dns = conf.dns.iter().map(|d| d.to_string()).collect();
     state.since = now();
     state.problem = None;
+    state.radio = radio(&s);
     let _ = state.save();
     remember(&prepared, &cand.apn);
     announce(ctx, &state, &host, &conf, started.elapsed());
-    let ended = supervise(&s, &urcs, &cand.apn, &mut conf, stop);
+    let ended = supervise(&s, &urcs, &cand.apn, &mut conf, &mut state, stop);
     host.teardown(&mut conf);
     let down = ndis::disconnect(&s, Duration::from_secs(5));
     match ended {
@@ -294,9 +297,11 @@ fn supervise(
     urcs: &std::sync::mpsc::Receiver<dongle_at::Urc>,
     apn: &Apn,
     conf: &mut Configured,
+    state: &mut LinkState,
     stop: &AtomicBool,
 ) -> Option<Finding> {
     let mut next_poll = Instant::now() + WATCH;
+    let mut next_radio = Instant::now() + RADIO_EVERY;
     loop {
         if stop.load(Ordering::SeqCst) {
             return None;
@@ -323,6 +328,13 @@ fn supervise(
                     return Some(f);
                 }
                 Err(f) => return Some(f),
+            }
+        }
+        if Instant::now() >= next_radio {
+            next_radio = Instant::now() + RADIO_EVERY;
+            if let Some(r) = radio(s) {
+                state.radio = Some(r);
+                let _ = state.save();
             }
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -11,7 +11,7 @@ use dongle_at::{AtSession, OpenOptions, SerialPort};
 use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory};
 use dongle_connect::backoff::Backoff;
 use dongle_connect::input::{read_secret, Apn, Code, Credential, InputError};
-use dongle_connect::state::LinkState;
+use dongle_connect::state::{LinkState, Radio};
 use dongle_connect::{dial, sim, Finding};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -177,7 +177,33 @@ pub fn connecting(device: String, port: String, via: &str, reconnects: u32) -> L
         pid: std::process::id(),
         reconnects,
         problem: None,
+        radio: None,
     }
+}
+
+/// How often the radio side of a running link is read again.
+pub const RADIO_EVERY: Duration = Duration::from_secs(30);
+
+/// Registration, operator, technology and signal, for `status` and metrics.
+/// A modem that does not answer gives `None`; the link does not care.
+pub fn radio(s: &AtSession) -> Option<Radio> {
+    let i = dongle_at::info::query_radio(s).ok()?;
+    let ask = |cmd: &str, parse: fn(&str) -> dongle_at::parse::Result<String>| {
+        s.command(cmd).ok().and_then(|r| parse(&r.body()).ok())
+    };
+    Some(Radio {
+        model: ask("AT+CGMM", identity::parse_model),
+        imei: ask("AT+CGSN", identity::parse_imei),
+        operator: i.operator,
+        technology: i.technology,
+        registration: Some(i.registration).filter(|r| !r.is_empty()),
+        quality_percent: i.signal.quality_percent,
+        rssi_dbm: i.signal.rssi_dbm,
+        rsrp_dbm: i.signal.rsrp_dbm,
+        rsrq_db: i.signal.rsrq_db,
+        sinr_db: i.signal.sinr_db,
+        at: now().unwrap_or(0),
+    })
 }
 
 /// Unix time now, for `LinkState::since`.

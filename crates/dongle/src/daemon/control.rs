@@ -47,7 +47,7 @@ pub struct Reply {
 }
 
 /// One modem as the daemon sees it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModemStatus {
     /// USB path (`1-1.4`).
     pub device: String,

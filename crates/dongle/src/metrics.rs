@@ -18,9 +18,9 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -413,12 +413,115 @@ pub fn write_textfile(path: &Path, modems: &[ModemMetrics]) -> io::Result<()> {
     })
 }
 
+/// The `[metrics]` outputs of the daemon, started and stopped together.
+pub struct Outputs {
+    exporter: Option<Exporter>,
+    writer: Option<(JoinHandle<()>, mpsc::Sender<()>)>,
+}
+
+impl Outputs {
+    /// Serve on `listen` and/or rewrite `textfile` every `interval`; with
+    /// neither, nothing runs. Fails only when `listen` cannot be bound (a
+    /// textfile problem is logged at each change and retried each interval,
+    /// since the directory may appear later).
+    pub fn start(
+        listen: Option<SocketAddr>,
+        textfile: Option<PathBuf>,
+        interval: Duration,
+        source: Source,
+    ) -> io::Result<Outputs> {
+        let exporter = listen
+            .map(|addr| Exporter::start(addr, source.clone()))
+            .transpose()?;
+        let writer = match textfile {
+            Some(path) => {
+                let (tx, rx) = mpsc::channel();
+                let spawned = std::thread::Builder::new()
+                    .name("metrics-textfile".into())
+                    .spawn(move || textfile_loop(&path, interval, &source, &rx));
+                match spawned {
+                    Ok(t) => Some((t, tx)),
+                    Err(e) => {
+                        if let Some(x) = exporter {
+                            x.stop();
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            None => None,
+        };
+        Ok(Outputs { exporter, writer })
+    }
+
+    /// Where the endpoint listens, when there is one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.exporter.as_ref().map(Exporter::local_addr)
+    }
+
+    /// Stop both. The textfile is removed: node_exporter would otherwise go
+    /// on serving the last values (a link "up" for ever) after the daemon is gone.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(x) = self.exporter.take() {
+            x.stop();
+        }
+        if let Some((t, tx)) = self.writer.take() {
+            drop(tx); // the loop's wait ends at once
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn textfile_loop(path: &Path, interval: Duration, source: &Source, stop: &mpsc::Receiver<()>) {
+    let mut last_error: Option<String> = None;
+    loop {
+        match write_textfile(path, &source()) {
+            Ok(()) => {
+                if last_error.take().is_some() {
+                    log::info!("metrics: writing {} again", path.display());
+                }
+            }
+            // Once per distinct error, not every interval.
+            Err(e) => {
+                let msg = e.to_string();
+                if last_error.as_deref() != Some(&msg) {
+                    log::warn!("metrics: {msg}");
+                    last_error = Some(msg);
+                }
+            }
+        }
+        // A zero interval would spin; the config allows 1 s and up.
+        match stop.recv_timeout(interval.max(Duration::from_millis(10))) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            _ => break,
+        }
+    }
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            log::warn!("metrics: cannot remove {}: {e}", path.display())
+        }
+        _ => {}
+    }
+}
+
 /// How long one client may take to send its request, in total.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest request head read; a scrape's is a few hundred bytes.
 pub const MAX_REQUEST: usize = 8 * 1024;
 
-type Source = Arc<dyn Fn() -> Vec<ModemMetrics> + Send + Sync>;
+/// Where the metrics come from: called on every scrape and every textfile
+/// write, so it must answer from memory (never ask a modem from here).
+pub type Source = Arc<dyn Fn() -> Vec<ModemMetrics> + Send + Sync>;
 
 /// The HTTP endpoint: `GET /metrics` answers [`render`] of what `source`
 /// returns at that moment. One thread, one client at a time: a client that

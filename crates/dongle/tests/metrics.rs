@@ -897,3 +897,102 @@ fn a_busy_port_is_reported_with_the_address() {
     );
     e.stop();
 }
+
+// ---------------------------------------------------------------------------
+// Both outputs together, as the daemon runs them
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn outputs_serve_rewrite_each_interval_and_clean_up_on_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dongle.prom");
+    let calls = Arc::new(AtomicU64::new(0));
+    let c = calls.clone();
+    let source: metrics::Source = Arc::new(move || {
+        let mut m = lte_modem();
+        m.reconnects = c.fetch_add(1, Ordering::SeqCst);
+        vec![m]
+    });
+    let out = metrics::Outputs::start(
+        Some("127.0.0.1:0".parse().unwrap()),
+        Some(path.clone()),
+        Duration::from_millis(50),
+        source,
+    )
+    .unwrap();
+    // The file is rewritten with fresh values every interval.
+    wait_for("three textfile writes", || {
+        calls.load(Ordering::SeqCst) >= 3
+    });
+    wait_for("a whole textfile", || path.exists());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let e = check(&text).unwrap_or_else(|err| panic!("{err}\n{text}"));
+    assert!(
+        e.value("dongle_reconnects_total", &[("modem", "uplink-a")]) >= 1.0,
+        "{text}"
+    );
+    let addr = out.local_addr().expect("listening");
+    let resp = exchange(addr, b"GET /metrics HTTP/1.1\r\n\r\n");
+    assert!(resp.starts_with("HTTP/1.1 200 OK"), "{resp}");
+    let t = Instant::now();
+    out.stop();
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert!(
+        !path.exists(),
+        "a stopped daemon's textfile would be served for ever"
+    );
+    assert!(TcpStream::connect(addr).is_err());
+    let after = calls.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(calls.load(Ordering::SeqCst), after, "the writer still runs");
+}
+
+#[test]
+fn a_textfile_directory_that_appears_later_is_written_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("textfile");
+    let path = sub.join("dongle.prom");
+    let out = metrics::Outputs::start(
+        None,
+        Some(path.clone()),
+        Duration::from_millis(20),
+        Arc::new(Vec::new),
+    )
+    .unwrap();
+    assert_eq!(out.local_addr(), None);
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(!path.exists());
+    std::fs::create_dir(&sub).unwrap();
+    wait_for("the textfile", || path.exists());
+    let e = check(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(e.value("dongle_modems", &[]), 0.0);
+    drop(out); // dropping stops it as well
+    assert!(!path.exists());
+}
+
+#[test]
+fn outputs_with_a_busy_port_fail_and_start_no_writer() {
+    let (e, _) = exporter(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dongle.prom");
+    let r = metrics::Outputs::start(
+        Some(e.local_addr()),
+        Some(path.clone()),
+        Duration::from_millis(10),
+        Arc::new(Vec::new),
+    );
+    assert!(r.is_err());
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!path.exists(), "a writer was left running");
+    e.stop();
+}

@@ -613,8 +613,13 @@ fn print_report(ctx: &Context, r: &Report, install: bool) {
         eprintln!("dongle: note: {n}");
     }
     if install && !r.dry_run && r.prefix.is_none() {
-        println!(
-            "next: `dongle config check`, then `systemctl status dongle` and `ls -l /dev/dongle/`"
-        );
+        let mut next = vec!["`dongle config check`".to_string()];
+        if r.files.iter().any(|f| f.kind == "systemd") {
+            next.push("`systemctl status dongle`".into());
+        }
+        if r.files.iter().any(|f| f.kind == "udev") {
+            next.push("`ls -lR /dev/dongle/` (links appear for plugged modems)".into());
+        }
+        println!("next: {}", next.join(", then "));
     }
 }

@@ -17,7 +17,7 @@ use std::fmt::{Display, Write as _};
 use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
@@ -404,6 +404,8 @@ pub fn write_textfile(path: &Path, modems: &[ModemMetrics]) -> io::Result<()> {
             .create_new(true)
             .mode(0o644)
             .open(&tmp)?;
+        // The umask may have taken the read bits away (UMask=0077 units).
+        f.set_permissions(fs::Permissions::from_mode(0o644))?;
         f.write_all(text.as_bytes())?;
         fs::rename(&tmp, path)
     };

@@ -46,6 +46,18 @@
 #                                    /tmp/peer-ppp.log. Then dial /dev/ttyUSB0 (ATD*99#) from the host.
 #   wait_ppp_addr IFACE ADDR [SECS]  wait until IFACE has inet ADDR
 #
+# HiLink (the stick is a router behind CDC-Ethernet):
+#   hilink_stick [ARGS...]           12d1:14dc with the kernel ecm function (cdc_ether binds on the
+#                                    host side: eth0); the gadget's usb0 goes into its own network
+#                                    namespace (pid $HILINK_NS) with 192.168.8.1/24, busybox udhcpd
+#                                    (lease 192.168.8.100, router + DNS 192.168.8.1) and
+#                                    `dongle-gadget hilink --listen 0.0.0.0:80` (ARGS added; log
+#                                    /tmp/gadget-hilink.log). After dhcp/settings the stick's end
+#                                    moves: usb0 and udhcpd follow to 192.168.N.1 / .100.
+#   host_udhcpc                      /run/udhcpc: the host's busybox udhcpc with a script that
+#                                    applies the lease with ip (events in /run/udhcpc.events);
+#                                    give it to dongle as DONGLE_DHCP=/run/udhcpc
+#
 # Host side / checks:
 #   host CMD [ARGS...]               run a host binary (chroot into the 9p-mounted host /)
 #   host_bg CMD [ARGS...]            the same in the background; $! is the host program's own pid
@@ -265,6 +277,69 @@ wait_ppp_addr() {
         _n=$((_n - 1)); [ "$_n" -gt 0 ] || return 1
         sleep 0.05
     done
+}
+
+# ---------------------------------------------------------------- HiLink
+hilink_udhcpd() {   # GIF ADDR (the stick's own, 192.168.N.1); runs inside the stick's namespace
+    _p="${2%.*}"
+    printf 'start %s.100\nend %s.100\ninterface %s\nlease_file /tmp/udhcpd.leases\npidfile /tmp/udhcpd.pid\nmax_leases 1\noption subnet 255.255.255.0\noption router %s\noption dns %s\n' \
+        "$_p" "$_p" "$1" "$2" "$2" >/tmp/udhcpd.conf
+    : >/tmp/udhcpd.leases
+    udhcpd -f /tmp/udhcpd.conf >>/tmp/udhcpd.log 2>&1 &
+}
+hilink_stick() {
+    [ -x "$GADGET" ] || vusb_die "$GADGET missing (run.sh --file target/x86_64-unknown-linux-gnu/release/dongle-gadget:$GADGET)"
+    g_new stick 0x12d1 0x14dc
+    g_ecm stick
+    g_bind stick
+    HILINK_GIF=$(cat "$CFG/stick/functions/ecm.0/ifname")
+    # The stick's side of the link in its own network namespace, as on a real stick: the
+    # host's routes and addresses cannot short-cut it (kept alive by a sleeping process).
+    unshare -n sleep 100000 &
+    HILINK_NS=$!
+    _n=40
+    while [ "$(readlink /proc/$HILINK_NS/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do
+        _n=$((_n - 1)); [ "$_n" -gt 0 ] || vusb_die "unshare -n did not make a namespace"; sleep 0.05
+    done
+    ip link set "$HILINK_GIF" netns "$HILINK_NS" 2>/dev/null || host ip link set "$HILINK_GIF" netns "$HILINK_NS" \
+        || vusb_die "moving $HILINK_GIF into the stick's namespace"
+    cat >/tmp/hilink-subnet.sh <<SUBNET
+#!/bin/sh
+# dongle-gadget --on-subnet: the stick's LAN moved to \$1 (192.168.N.1)
+. /gadget.sh
+kill \$(cat /tmp/udhcpd.pid) 2>/dev/null
+ip addr flush dev $HILINK_GIF
+ip addr add "\$1/24" dev $HILINK_GIF
+hilink_udhcpd $HILINK_GIF "\$1"
+SUBNET
+    chmod +x /tmp/hilink-subnet.sh
+    nsenter -t "$HILINK_NS" -n sh -c ". /gadget.sh; ip link set lo up; ip addr add 192.168.8.1/24 dev $HILINK_GIF; ip link set $HILINK_GIF up; hilink_udhcpd $HILINK_GIF 192.168.8.1" \
+        || vusb_die "setting up the stick's namespace"
+    nsenter -t "$HILINK_NS" -n "$GADGET" hilink --listen 0.0.0.0:80 --log /tmp/gadget-hilink.log \
+        --on-subnet '/tmp/hilink-subnet.sh "$1"' "$@" >/tmp/ffs-hilink.log 2>&1 &
+    HILINK_PID=$!
+    wait_for_line /tmp/gadget-hilink.log READY 10 || vusb_die "dongle-gadget hilink did not start: $(cat /tmp/ffs-hilink.log)"
+}
+wait_for_line() {   # FILE TEXT [SECS]
+    _n=$(( ${3:-10} * 20 ))
+    until grep -q "$2" "$1" 2>/dev/null; do
+        _n=$((_n - 1)); [ "$_n" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+host_udhcpc() {
+    printf '#!/bin/sh\nexec /usr/bin/busybox udhcpc -s /run/udhcpc.script "$@"\n' >/run/udhcpc
+    cat >/run/udhcpc.script <<'SCRIPT'
+#!/bin/sh
+echo "$1 $interface $ip/$mask $router" >>/run/udhcpc.events
+case "$1" in
+    bound|renew) ip -4 addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"
+        [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface" ;;
+    deconfig) ip -4 addr flush dev "$interface" ;;
+esac
+exit 0
+SCRIPT
+    chmod +x /run/udhcpc /run/udhcpc.script
 }
 
 # ---------------------------------------------------------------- host side

@@ -526,6 +526,33 @@ impl HostConfig {
         parse_addresses(&out)
     }
 
+    /// IPv4 addresses of every other interface (`ip -4 -o addr show`): what a new
+    /// link's subnet must not collide with (several HiLink sticks all hand out
+    /// 192.168.8.0/24).
+    pub fn other_addresses(&self) -> Vec<(String, Ipv4Addr, u8)> {
+        let Ok(out) = self.ip(&["-4", "-o", "addr", "show"]) else {
+            return Vec::new();
+        };
+        parse_named_addresses(&out)
+            .into_iter()
+            .filter(|(i, _, _)| *i != self.iface)
+            .collect()
+    }
+
+    /// A host route to `addr` through this interface: while two interfaces
+    /// share a subnet, it is the only way to reach this link's end of it.
+    pub fn add_host_route(&self, addr: Ipv4Addr) -> Result<(), Finding> {
+        let dst = format!("{addr}/32");
+        self.ip(&["route", "replace", &dst, "dev", &self.iface])
+            .map(|_| ())
+    }
+
+    /// Undo [`HostConfig::add_host_route`] (best effort: the interface may be gone).
+    pub fn del_host_route(&self, addr: Ipv4Addr) {
+        let dst = format!("{addr}/32");
+        let _ = self.ip(&["route", "del", &dst, "dev", &self.iface]);
+    }
+
     /// The default route, if the system has one (`ip -4 route show default`).
     pub fn default_route(&self) -> Option<String> {
         let out = self.ip(&["-4", "route", "show", "default"]).ok()?;
@@ -833,6 +860,20 @@ pub fn parse_addresses(out: &str) -> Vec<(Ipv4Addr, u8)> {
     v
 }
 
+/// `(interface, address, prefix)` from `ip -4 -o addr show` output
+/// (`2: eth0    inet 192.168.8.100/24 brd … scope global eth0`).
+pub fn parse_named_addresses(out: &str) -> Vec<(String, Ipv4Addr, u8)> {
+    out.lines()
+        .filter_map(|l| {
+            let name = l.split_whitespace().nth(1)?;
+            // `eth0@if5` for veth pairs: the name is before the `@`.
+            let name = name.split('@').next()?.trim_end_matches(':');
+            let (a, p) = *parse_addresses(l).first()?;
+            Some((name.to_string(), a, p))
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Dhcp(DhcpFlavour),
@@ -881,6 +922,24 @@ impl Configured {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_addresses_from_ip_output() {
+        // iproute2 6.1 `ip -4 -o addr show` (guest of the test bed, one HiLink stick, one veth).
+        let out = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+3: eth0    inet 192.168.8.100/24 brd 192.168.8.255 scope global eth0\\       valid_lft forever preferred_lft forever
+5: veth1@if4    inet 10.0.0.2/30 scope global veth1\\       valid_lft forever preferred_lft forever
+";
+        assert_eq!(
+            parse_named_addresses(out),
+            vec![
+                ("lo".to_string(), Ipv4Addr::new(127, 0, 0, 1), 8),
+                ("eth0".to_string(), Ipv4Addr::new(192, 168, 8, 100), 24),
+                ("veth1".to_string(), Ipv4Addr::new(10, 0, 0, 2), 30),
+            ]
+        );
+        assert!(parse_named_addresses("").is_empty());
+    }
 
     #[test]
     fn commands_quote_and_hide() {

@@ -52,6 +52,25 @@ pub struct Radio {
     pub at: u64,
 }
 
+impl Radio {
+    /// The radio part of a `dongle info` report (AT or HiLink), read at `at` (Unix time).
+    pub fn from_info(i: &dongle_at::info::ModemInfo, at: u64) -> Radio {
+        Radio {
+            model: i.model.clone(),
+            imei: i.imei.clone(),
+            operator: i.operator.clone(),
+            technology: i.technology.clone(),
+            registration: Some(i.registration.clone()).filter(|r| !r.is_empty()),
+            quality_percent: i.signal.quality_percent,
+            rssi_dbm: i.signal.rssi_dbm,
+            rsrp_dbm: i.signal.rsrp_dbm,
+            rsrq_db: i.signal.rsrq_db,
+            sinr_db: i.signal.sinr_db,
+            at,
+        }
+    }
+}
+
 pub fn run_dir() -> PathBuf {
     std::env::var_os("DONGLE_RUN_DIR")
         .map(PathBuf::from)

@@ -10,9 +10,7 @@ mod config;
 mod context;
 mod daemon;
 mod failure;
-// Until `dongle daemon` calls every part of it, its unused items are not a mistake.
-#[allow(dead_code)]
-pub mod metrics;
+mod metrics;
 mod output;
 mod ports;
 mod sigpipe;
@@ -63,11 +61,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Status => cmd::link::status(&ctx),
         Command::Hilink(c) => cmd::hilink::run(&ctx, c),
         Command::Doctor(a) => cmd::doctor::run(&ctx, a),
-        Command::Daemon(a) => daemon::run(&ctx, a),
         Command::Config(c) => cmd::config::run(&ctx, c),
         Command::Install(a) => cmd::install::install(&ctx, a),
         Command::Uninstall(a) => cmd::install::uninstall(&ctx, a),
         Command::UdevName(a) => cmd::udev_name::run(&ctx, a),
+        Command::Daemon(a) => daemon::run(&ctx, a),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
         }

@@ -10,8 +10,7 @@
 //! A value the modem did not give is left out, never sent as 0: a fake
 //! `-0 dBm` would draw a perfect signal on every dashboard.
 
-use dongle_at::info::ModemInfo;
-use dongle_connect::state::LinkState;
+use dongle_connect::state::{LinkState, Radio};
 use serde::Serialize;
 use std::fmt::{Display, Write as _};
 use std::fs;
@@ -72,26 +71,26 @@ pub const REGISTRATION_STATES: [&str; 7] = [
 /// The states `dongle_link_state` always lists.
 pub const LINK_STATES: [&str; 4] = ["up", "connecting", "waiting", "down"];
 
-/// Fill identity and radio fields from a `dongle info` report (AT or HiLink).
+/// Fill identity and radio fields from a link's radio reading (which
+/// `dongle up` takes from the modem's `dongle info` answers, AT or HiLink).
 ///
 /// Radio fields are replaced, not merged: a signal the modem no longer reports
 /// must disappear rather than stay frozen at its last value. Model and IMEI
 /// belong to the hardware, so a report that lacks them keeps the known ones.
-pub fn from_info(m: &mut ModemMetrics, info: &ModemInfo) {
-    if info.model.is_some() {
-        m.model.clone_from(&info.model);
+pub fn from_radio(m: &mut ModemMetrics, r: &Radio) {
+    if r.model.is_some() {
+        m.model.clone_from(&r.model);
     }
-    if info.imei.is_some() {
-        m.imei.clone_from(&info.imei);
+    if r.imei.is_some() {
+        m.imei.clone_from(&r.imei);
     }
-    m.operator.clone_from(&info.operator);
-    m.technology.clone_from(&info.technology);
-    // ModemInfo's registration is a plain string; empty means nobody asked.
-    m.registration = Some(info.registration.clone()).filter(|r| !r.is_empty());
-    m.rssi_dbm = info.signal.rssi_dbm;
-    m.rsrp_dbm = info.signal.rsrp_dbm;
-    m.rsrq_db = info.signal.rsrq_db;
-    m.sinr_db = info.signal.sinr_db;
+    m.operator.clone_from(&r.operator);
+    m.technology.clone_from(&r.technology);
+    m.registration.clone_from(&r.registration);
+    m.rssi_dbm = r.rssi_dbm;
+    m.rsrp_dbm = r.rsrp_dbm;
+    m.rsrq_db = r.rsrq_db;
+    m.sinr_db = r.sinr_db;
 }
 
 /// Fill the link fields from a link state (the record `dongle status` reads).
@@ -153,11 +152,9 @@ impl<'a> Family<'a> {
         let _ = writeln!(self.out, " {value}");
     }
 
-    /// A measurement, left out when unknown or not a finite number (the
-    /// format would need `NaN`/`+Inf`, which no dashboard should see as signal).
-    fn measured(&mut self, labels: &[(&str, &str)], value: Option<f64>) {
-        if let Some(v) = value.filter(|v| v.is_finite()) {
-            // Rust prints the shortest text that reads back as the same f64: "-91", "6.8".
+    /// A sample only when the value is known: a missing one is left out, never 0.
+    fn known(&mut self, labels: &[(&str, &str)], value: Option<impl Display>) {
+        if let Some(v) = value {
             self.sample(labels, v);
         }
     }
@@ -242,6 +239,10 @@ pub fn render(modems: &[ModemMetrics]) -> String {
         );
     }
 
+    // NaN or infinity would need `NaN`/`+Inf` in the text, which no dashboard
+    // should take for a signal. Rust prints the shortest text that reads back
+    // as the same f64: "-91", "6.8".
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
     type Get = fn(&ModemMetrics) -> Option<f64>;
     let signals: [(&'static str, &str, Get); 4] = [
         (
@@ -268,7 +269,7 @@ pub fn render(modems: &[ModemMetrics]) -> String {
     for (name, help, get) in signals {
         let mut f = Family::new(&mut out, name, "gauge", help);
         for m in &modems {
-            f.measured(&[("modem", &m.name)], get(m));
+            f.known(&[("modem", &m.name)], finite(get(m)));
         }
     }
 
@@ -316,28 +317,31 @@ pub fn render(modems: &[ModemMetrics]) -> String {
         f.states(&m.name, &LINK_STATES, &link(m));
     }
 
-    type Bytes = fn(&ModemMetrics) -> Option<u64>;
-    let bytes: [(&'static str, &str, Bytes); 2] = [
-        (
-            "dongle_receive_bytes_total",
-            "Bytes received on the modem's network interface.",
-            |m| m.rx_bytes,
-        ),
-        (
-            "dongle_transmit_bytes_total",
-            "Bytes sent on the modem's network interface.",
-            |m| m.tx_bytes,
-        ),
-    ];
-    for (name, help, get) in bytes {
-        let mut f = Family::new(&mut out, name, "counter", help);
-        for m in &modems {
-            if let Some(v) = get(m) {
-                f.sample(&[("modem", &m.name), ("interface", &o(&m.interface))], v);
-            }
-        }
+    // u64 printed as integers: byte counts past 2^53 stay exact.
+    let mut f = Family::new(
+        &mut out,
+        "dongle_receive_bytes_total",
+        "counter",
+        "Bytes received on the modem's network interface.",
+    );
+    for m in &modems {
+        f.known(
+            &[("modem", &m.name), ("interface", &o(&m.interface))],
+            m.rx_bytes,
+        );
     }
-
+    let mut f = Family::new(
+        &mut out,
+        "dongle_transmit_bytes_total",
+        "counter",
+        "Bytes sent on the modem's network interface.",
+    );
+    for m in &modems {
+        f.known(
+            &[("modem", &m.name), ("interface", &o(&m.interface))],
+            m.tx_bytes,
+        );
+    }
     let mut f = Family::new(
         &mut out,
         "dongle_reconnects_total",
@@ -347,7 +351,6 @@ pub fn render(modems: &[ModemMetrics]) -> String {
     for m in &modems {
         f.sample(&[("modem", &m.name)], m.reconnects);
     }
-
     let mut f = Family::new(
         &mut out,
         "dongle_link_uptime_seconds",
@@ -355,9 +358,7 @@ pub fn render(modems: &[ModemMetrics]) -> String {
         "Seconds since the data link came up.",
     );
     for m in &modems {
-        if let Some(v) = m.uptime_seconds {
-            f.sample(&[("modem", &m.name)], v);
-        }
+        f.known(&[("modem", &m.name)], m.uptime_seconds);
     }
     out
 }

@@ -388,3 +388,53 @@ fn a_bad_config_file_stops_the_daemon_with_file_line_and_key() {
     );
     assert!(!bed.path("run/dongle.sock").exists(), "nothing started");
 }
+
+#[test]
+fn metrics_endpoint_and_textfile_describe_every_modem() {
+    let mut bed = Bed::start(2);
+    let textfile = bed.path("dongle.prom");
+    std::fs::write(
+        bed.path("config.toml"),
+        format!(
+            "[metrics]\nlisten = \"127.0.0.1:0\"\ntextfile = \"{}\"\ninterval = 1\n",
+            textfile.display()
+        ),
+    )
+    .unwrap();
+    bed.start_daemon(None);
+    bed.wait_for(&up(&["1-1.1", "1-1.2"]), 30);
+    let log = bed.log();
+    let addr = log
+        .split("metrics on http://")
+        .nth(1)
+        .and_then(|r| r.split("/metrics").next())
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{log}"))
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut s, &mut body).unwrap();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    for want in [
+        "dongle_modems 2",
+        r#"dongle_link_up{modem="1-1.1",via="ncm",interface="wwan0"} 1"#,
+        r#"dongle_link_up{modem="1-1.2",via="ncm",interface="wwan1"} 1"#,
+        r#"dongle_registered{modem="1-1.1",state="home"} 1"#,
+        r#"dongle_signal_rsrp_dbm{modem="1-1.2"} -95"#,
+        r#"operator="POST""#,
+    ] {
+        assert!(body.contains(want), "missing {want}:\n{body}");
+    }
+    // The textfile collector's copy appears (atomically) within the interval.
+    let t = Instant::now();
+    while !textfile.exists() {
+        assert!(t.elapsed() < Duration::from_secs(5), "no textfile");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&textfile).unwrap();
+    assert!(text.contains("dongle_modems 2"), "{text}");
+    // Gone with the daemon: node_exporter must not serve a link "up" for ever.
+    assert!(bed.stop_daemon().success());
+    assert!(!textfile.exists());
+}

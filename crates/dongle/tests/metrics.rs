@@ -9,6 +9,7 @@
 mod metrics;
 
 use dongle_at::AtSession;
+use dongle_connect::state::Radio;
 use metrics::{Exporter, ModemMetrics};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Write};
@@ -469,10 +470,11 @@ fn two_modems_with_one_name_do_not_break_the_scrape() {
 }
 
 // ---------------------------------------------------------------------------
-// from_info / from_link / interface_bytes, with real modem answers
+// from_radio / from_link / interface_bytes, with real modem answers
 
-/// A scripted Huawei stick on a socket pair: each command line gets the reply
-/// `answer` gives (the text between the command and OK), or ERROR.
+/// A scripted Huawei stick on a socket pair, SIM ready: each other command
+/// line gets the reply `answer` gives (the text between the command and OK),
+/// or ERROR.
 fn scripted_modem(answer: impl Fn(&str, u8) -> Option<String> + Send + 'static) -> AtSession {
     let (ours, mut theirs) = UnixStream::pair().unwrap();
     std::thread::spawn(move || {
@@ -491,7 +493,14 @@ fn scripted_modem(answer: impl Fn(&str, u8) -> Option<String> + Send + 'static) 
                     cops_format = f.parse().unwrap_or(0);
                     "\r\nOK\r\n".to_string()
                 }
-                None => match answer(&cmd, cops_format) {
+                None => match answer(&cmd, cops_format).or_else(|| {
+                    Some(match cmd.as_str() {
+                        "AT" | "AT+CMEE=1" => "".into(),
+                        "AT+CGMI" => "huawei".into(),
+                        "AT+CPIN?" => "+CPIN: READY".into(),
+                        _ => return None,
+                    })
+                }) {
                     Some(body) if body.is_empty() => "\r\nOK\r\n".to_string(),
                     Some(body) => format!("\r\n{body}\r\n\r\nOK\r\n"),
                     None => "\r\nERROR\r\n".to_string(),
@@ -511,11 +520,8 @@ fn lte_stick_answers_map_to_signal_registration_and_operator() {
     // derived-csq-01); derived-hw-hcsq-dbm-17 gives the dBm values.
     let s = scripted_modem(|cmd, cops| {
         Some(match cmd {
-            "AT" | "AT+CMEE=1" => "".into(),
-            "AT+CGMI" => "huawei".into(),
             "AT+CGMM" => "E3372".into(),
             "AT+CGSN" => "866123456789015".into(),
-            "AT+CPIN?" => "+CPIN: READY".into(),
             "AT+CREG?" => "+CREG: 1,1,84CD,00D30173".into(), // creg-04: home
             "AT+COPS?" if cops == 2 => "+COPS: 0,2,\"27001\",7".into(),
             "AT+COPS?" => "+COPS: 0,0,\"POST\",7".into(),
@@ -530,7 +536,7 @@ fn lte_stick_answers_map_to_signal_registration_and_operator() {
         device: "1-1.4".into(),
         ..Default::default()
     };
-    metrics::from_info(&mut m, &info);
+    metrics::from_radio(&mut m, &Radio::from_info(&info, 0));
     assert_eq!(m.model.as_deref(), Some("E3372"));
     assert_eq!(m.imei.as_deref(), Some("866123456789015"));
     assert_eq!(m.operator.as_deref(), Some("POST"));
@@ -551,9 +557,6 @@ fn umts_stick_has_rssi_only_and_a_later_report_clears_stale_lte_values() {
     // roaming +CREG (creg-27), ^HCSQ WCDMA (hw-hcsq-02 → -91 dBm).
     let s = scripted_modem(|cmd, cops| {
         Some(match cmd {
-            "AT" | "AT+CMEE=1" => "".into(),
-            "AT+CGMI" => "huawei".into(),
-            "AT+CPIN?" => "+CPIN: READY".into(),
             "AT+CREG?" => "+CREG: 2,5,\"0502\",\"0404736D\"".into(),
             "AT+COPS?" if cops == 2 => "+COPS: 0,2,\"25507\",2".into(),
             "AT+COPS?" => "+COPS: 0,0,\"Ukrtelecom\",2".into(),
@@ -565,7 +568,7 @@ fn umts_stick_has_rssi_only_and_a_later_report_clears_stale_lte_values() {
     });
     let info = dongle_at::info::query(&s).unwrap();
     let mut m = lte_modem(); // last seen on LTE, with IMEI and model known
-    metrics::from_info(&mut m, &info);
+    metrics::from_radio(&mut m, &Radio::from_info(&info, 0));
     assert_eq!(m.registration.as_deref(), Some("roaming"));
     assert_eq!(m.operator.as_deref(), Some("Ukrtelecom"));
     // derived-hw-sysinfoex-act-15: submode 41 is WCDMA whatever the name says.

@@ -194,15 +194,7 @@ pub fn radio(s: &AtSession) -> Option<Radio> {
     Some(Radio {
         model: ask("AT+CGMM", identity::parse_model),
         imei: ask("AT+CGSN", identity::parse_imei),
-        operator: i.operator,
-        technology: i.technology,
-        registration: Some(i.registration).filter(|r| !r.is_empty()),
-        quality_percent: i.signal.quality_percent,
-        rssi_dbm: i.signal.rssi_dbm,
-        rsrp_dbm: i.signal.rsrp_dbm,
-        rsrq_db: i.signal.rsrq_db,
-        sinr_db: i.signal.sinr_db,
-        at: now().unwrap_or(0),
+        ..Radio::from_info(&i, now().unwrap_or(0))
     })
 }
 

@@ -176,6 +176,7 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
         policy.clone(),
     );
 
+    let metrics = start_metrics(&policy, &fleet, ctx.sysfs.root())?;
     let notifier = notify::Notifier::from_env();
     let mut events = dongle_usb::uevent::UeventSocket::open()
         .map_err(|e| log::info!("no kernel uevents ({e}); scanning sysfs every {TICK:?}"))
@@ -208,9 +209,83 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
     notifier.send("STOPPING=1");
     eprintln!("dongle daemon: stopping; taking every link down");
     shutdown(&mut lock(&fleet));
+    if let Some(m) = metrics {
+        m.stop();
+    }
     let _ = std::fs::remove_file(&sock);
     let _ = std::fs::remove_file(control::pid_path());
     Ok(())
+}
+
+/// `[metrics]`: the Prometheus endpoint and/or the textfile, when configured.
+fn start_metrics(
+    policy: &Policy,
+    fleet: &Arc<Mutex<Fleet>>,
+    sysfs_root: &std::path::Path,
+) -> Result<Option<crate::metrics::Outputs>, Failure> {
+    let m = &policy.config.metrics;
+    if m.listen.is_none() && m.textfile.is_none() {
+        return Ok(None);
+    }
+    let fleet = Arc::clone(fleet);
+    let root = sysfs_root.to_path_buf();
+    let source: crate::metrics::Source = Arc::new(move || metrics_of(&lock(&fleet), &root));
+    let out = crate::metrics::Outputs::start(
+        m.listen,
+        m.textfile.clone(),
+        Duration::from_secs(m.interval_s.max(1)),
+        source,
+    )
+    .map_err(|e| {
+        Failure::new(
+            Exit::Failure,
+            format!(
+                "cannot serve metrics on {}: {e}; change [metrics] listen in {}",
+                m.listen.map(|a| a.to_string()).unwrap_or_default(),
+                policy.config.path.display()
+            ),
+        )
+    })?;
+    if let Some(a) = out.local_addr() {
+        eprintln!("dongle daemon: metrics on http://{a}/metrics");
+    }
+    if let Some(t) = &m.textfile {
+        eprintln!(
+            "dongle daemon: metrics written to {} every {} s",
+            t.display(),
+            m.interval_s
+        );
+    }
+    Ok(Some(out))
+}
+
+/// One snapshot per modem for the metrics: what `dongle status` shows.
+fn metrics_of(f: &Fleet, sysfs_root: &std::path::Path) -> Vec<crate::metrics::ModemMetrics> {
+    let now = crate::cmd::up_steps::now().unwrap_or(0);
+    f.status()
+        .into_iter()
+        .map(|s| {
+            let mut m = crate::metrics::ModemMetrics {
+                name: s.name.clone(),
+                device: s.device.clone(),
+                link: match s.phase.as_str() {
+                    "up" | "connecting" | "waiting" => s.phase.clone(),
+                    _ => "down".into(),
+                },
+                ..Default::default()
+            };
+            if let Some(l) = &s.link {
+                crate::metrics::from_link(&mut m, l, now);
+                if let Some(r) = &l.radio {
+                    crate::metrics::from_radio(&mut m, r);
+                }
+                if let Some(i) = &l.interface {
+                    (m.rx_bytes, m.tx_bytes) = crate::metrics::interface_bytes(sysfs_root, i);
+                }
+            }
+            m
+        })
+        .collect()
 }
 
 fn lock(f: &Mutex<Fleet>) -> MutexGuard<'_, Fleet> {

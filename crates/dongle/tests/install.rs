@@ -4,7 +4,10 @@
 //! install/uninstall round trip under --prefix leaves nothing behind, --dry-run writes
 //! nothing, and udev-name names the ports of a simulated stick.
 
+mod common;
+
 use assert_cmd::Command;
+use common::BackgroundSim;
 use predicates::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -570,47 +573,39 @@ fn unit_verifies_and_says_what_the_daemon_needs() {
     }
 }
 
+#[test]
+fn unit_lets_the_daemon_write_the_configured_textfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[metrics]\ntextfile = \"/srv/metrics/dongle.prom\"\n").expect("config");
+    dongle()
+        .env("DONGLE_CONFIG", &cfg)
+        .args(["install", "--systemd", "--prefix"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let unit = std::fs::read_to_string(dir.path().join(UNIT)).expect("unit");
+    assert!(unit.contains("\nReadWritePaths=-/srv/metrics\n"), "{unit}");
+    assert!(unit.contains("\nReadWritePaths=-/var/lib/prometheus/node-exporter\n"));
+    // A bad configuration is a restart that cannot help.
+    assert!(unit.contains("\nRestartPreventExitStatus=2\n"));
+
+    // A broken configuration does not stop the install, but is reported.
+    std::fs::write(&cfg, "[metrics]\nlisten = \"0.0.0.0:1\"\n").expect("config");
+    let other = tempfile::tempdir().expect("tempdir");
+    dongle()
+        .env("DONGLE_CONFIG", &cfg)
+        .args(["install", "--systemd", "--prefix"])
+        .arg(other.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("metrics.listen"))
+        .stderr(predicate::str::contains("dongle config check"));
+    let unit = std::fs::read_to_string(other.path().join(UNIT)).expect("unit");
+    assert!(!unit.contains("/srv/metrics"));
+}
+
 // ---- udev-name -----------------------------------------------------------------------------
-
-/// Start `dongle sim PROFILE --dir DIR` and wait until its tree is there.
-struct Sim {
-    child: std::process::Child,
-    dir: tempfile::TempDir,
-}
-
-impl Sim {
-    fn start(profile: &str) -> Sim {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let child = std::process::Command::new(bin())
-            .args(["sim", profile, "--dir"])
-            .arg(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start sim");
-        let sim = Sim { child, dir };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if sim.sysfs().join("bus/usb/devices").is_dir() && !ttys(&sim.sysfs()).is_empty() {
-                return sim;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        panic!("simulator did not come up");
-    }
-
-    fn sysfs(&self) -> PathBuf {
-        self.dir.path().join("sys")
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The tty names in a sysfs tree (from `dongle list --json`).
 fn ttys(sysfs: &Path) -> Vec<String> {
@@ -634,10 +629,10 @@ fn ttys(sysfs: &Path) -> Vec<String> {
 
 #[test]
 fn udev_name_names_a_simulated_sticks_ports() {
-    let sim = Sim::start("e3372");
+    let sim = BackgroundSim::start("e3372");
     let list = dongle()
         .arg("--sysfs")
-        .arg(sim.sysfs())
+        .arg(sim.root().join("sys"))
         .args(["--json", "list"])
         .output()
         .expect("list");
@@ -651,7 +646,7 @@ fn udev_name_names_a_simulated_sticks_ports() {
             let tty = tty.as_str().expect("tty");
             let out = dongle()
                 .arg("--sysfs")
-                .arg(sim.sysfs())
+                .arg(sim.root().join("sys"))
                 .args(["udev-name", tty])
                 .assert()
                 .success()
@@ -683,7 +678,8 @@ fn udev_name_names_a_simulated_sticks_ports() {
     assert!(seen.contains("modem") && seen.contains("at"), "{seen:?}");
 
     // A [[modem]] section matched by USB path names the directory and can turn management off.
-    let cfg = sim.dir.path().join("config.toml");
+    let cfg_dir = tempfile::tempdir().expect("tempdir");
+    let cfg = cfg_dir.path().join("config.toml");
     std::fs::write(
         &cfg,
         format!(
@@ -691,10 +687,13 @@ fn udev_name_names_a_simulated_sticks_ports() {
         ),
     )
     .expect("config");
-    let tty = ttys(&sim.sysfs()).into_iter().next().expect("a tty");
+    let tty = ttys(&sim.root().join("sys"))
+        .into_iter()
+        .next()
+        .expect("a tty");
     dongle()
         .arg("--sysfs")
-        .arg(sim.sysfs())
+        .arg(sim.root().join("sys"))
         .args(["udev-name", &tty, "--config"])
         .arg(&cfg)
         .assert()
@@ -706,7 +705,7 @@ fn udev_name_names_a_simulated_sticks_ports() {
     std::fs::write(&cfg, "[defaults]\nvia = \"gsm\"\n").expect("config");
     dongle()
         .arg("--sysfs")
-        .arg(sim.sysfs())
+        .arg(sim.root().join("sys"))
         .args(["udev-name", &tty, "--config"])
         .arg(&cfg)
         .assert()
@@ -716,7 +715,7 @@ fn udev_name_names_a_simulated_sticks_ports() {
 
     dongle()
         .arg("--sysfs")
-        .arg(sim.sysfs())
+        .arg(sim.root().join("sys"))
         .args(["udev-name", "ttyS0"])
         .assert()
         .code(3)

@@ -205,8 +205,21 @@ pub fn udev_rules(binary: &Path, ignore_modemmanager: bool) -> String {
     s
 }
 
-/// The systemd unit for `dongle daemon`.
-pub fn systemd_unit(binary: &Path) -> String {
+/// Where node-exporter's textfile collector reads on Debian (prometheus-node-exporter).
+pub const NODE_EXPORTER_TEXTFILE_DIR: &str = "/var/lib/prometheus/node-exporter";
+
+/// The systemd unit for `dongle daemon`. `textfile_dir`: the directory of the configuration's
+/// `[metrics] textfile`, when it is set and not the node-exporter default (which is always
+/// writable).
+pub fn systemd_unit(binary: &Path, textfile_dir: Option<&Path>) -> String {
+    let mut metrics_paths = format!("ReadWritePaths=-{NODE_EXPORTER_TEXTFILE_DIR}\n");
+    if let Some(d) = textfile_dir.filter(|d| *d != Path::new(NODE_EXPORTER_TEXTFILE_DIR)) {
+        metrics_paths.push_str(&format!(
+            "# The [metrics] textfile directory of {} when this was installed.\nReadWritePaths=-{}\n",
+            crate::config::config_path(None).display(),
+            d.display()
+        ));
+    }
     format!(
         r#"# /{SYSTEMD_UNIT}: {MARKER} (dongle {version}); `dongle uninstall` removes it.
 # Local changes belong in a drop-in (`systemctl edit dongle`), which survives a reinstall.
@@ -230,6 +243,9 @@ ExecStart={binary} daemon
 WatchdogSec=30
 Restart=on-failure
 RestartSec=2
+# Exit 2 is a bad command line or configuration: restarting will not fix it
+# (`dongle config check` says what is wrong).
+RestartPreventExitStatus=2
 # SIGTERM to the daemon only: it takes every link down itself (pppd, DHCP clients are its
 # children), then the rest of the group gets SIGKILL after TimeoutStopSec.
 KillMode=mixed
@@ -255,7 +271,8 @@ ReadWritePaths=-/etc/ppp
 # replaces it with mv, which needs all of /etc: with dhclient, use resolvconf or
 # systemd-resolved (both write under /run), or add a drop-in with ReadWritePaths=/etc.
 ReadWritePaths=-/etc/resolv.conf
-ProtectHome=yes
+# [metrics] textfile: the node-exporter textfile collector's directory (written atomically).
+{metrics_paths}ProtectHome=yes
 PrivateTmp=yes
 # pppd is setuid root, but it is started by this root daemon, so the bit grants nothing:
 # no-new-privileges costs nothing here.
@@ -296,6 +313,7 @@ WantedBy=multi-user.target
 "#,
         version = env!("CARGO_PKG_VERSION"),
         binary = binary.display(),
+        metrics_paths = metrics_paths,
     )
 }
 
@@ -352,8 +370,25 @@ fn udev_commands() -> Vec<Vec<&'static str>> {
     ]
 }
 
+/// The directory of the configuration's `[metrics] textfile`, which the unit must let the
+/// daemon write. A configuration with errors is reported (the daemon would refuse it too) but
+/// does not stop the install.
+fn textfile_dir(notes: &mut Vec<String>) -> Option<PathBuf> {
+    let path = crate::config::config_path(None);
+    match crate::config::Config::load(&path) {
+        Ok(c) => c.metrics.textfile?.parent().map(Path::to_path_buf),
+        Err(e) => {
+            notes.push(format!(
+                "{e}; the daemon will not start until it is fixed (`dongle config check`)"
+            ));
+            None
+        }
+    }
+}
+
 pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
     let both = !a.udev && !a.systemd;
+    let mut report_notes = Vec::new();
     let binary = binary_path(a.binary.as_deref())?;
     let root = root(a.prefix.as_deref());
     let mut plan = Vec::new();
@@ -370,7 +405,7 @@ pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
         plan.push(Planned {
             path: root.join(SYSTEMD_UNIT),
             kind: "systemd",
-            content: systemd_unit(&binary),
+            content: systemd_unit(&binary, textfile_dir(&mut report_notes).as_deref()),
         });
         commands.push(vec!["systemctl", "daemon-reload"]);
         commands.push(vec!["systemctl", "enable", "--now", "dongle"]);
@@ -378,6 +413,7 @@ pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
     let mut report = Report {
         dry_run: a.dry_run,
         prefix: a.prefix.as_ref().map(|p| p.display().to_string()),
+        notes: report_notes,
         ..Report::default()
     };
     // Refuse before writing anything: a file of that name that dongle did not write.

@@ -228,6 +228,19 @@ fn every_stick_comes_online_and_the_cli_talks_to_the_daemon() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("held by the daemon"));
     bed.wait_for(&[("1-1.1", "up"), ("1-1.2", "held"), ("1-1.3", "up")], 5);
+    // One line per event, naming the modem it is about.
+    let log = bed.log();
+    assert!(
+        log.contains("dongle daemon: 1-1.2: link down (stopped)"),
+        "{log}"
+    );
+    for d in all {
+        assert_eq!(
+            log.matches(&format!("{d}: Online: wwan")).count(),
+            1,
+            "{log}"
+        );
+    }
     // Held means held: it stays down across scans.
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(bed.phases()[1].1, "held");

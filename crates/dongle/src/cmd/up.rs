@@ -9,7 +9,8 @@
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
-    connecting, now, open, prepare, radio, remember, wait_to_retry, Given, RADIO_EVERY,
+    connecting, label, now, open, prepare, radio, remember, tag, wait_to_retry, who, Given,
+    RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
@@ -87,8 +88,10 @@ pub fn keep_up(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failu
             }
             Err(Failed::TryNextApn(f)) => {
                 eprintln!(
-                    "dongle: {} [{}] — trying the next APN",
-                    f.summary, f.problem
+                    "{}{} [{}] — trying the next APN",
+                    who(),
+                    f.summary,
+                    f.problem
                 );
                 continue;
             }
@@ -300,7 +303,7 @@ fn supervise(
             terminate(pppd);
             state.remove();
             if !ctx.global.quiet {
-                eprintln!("dongle: link down (stopped)");
+                eprintln!("{}link down (stopped)", who());
             }
             return Ok(Ended::Stopped);
         }
@@ -380,7 +383,8 @@ fn announce(ctx: &Context, s: &LinkState, took: Duration) {
         crate::output::json(s);
     } else if !ctx.global.quiet {
         println!(
-            "Online: {} {} via {} (APN \"{}\", DNS {}) in {:.1} s",
+            "{}Online: {} {} via {} (APN \"{}\", DNS {}) in {:.1} s",
+            tag(),
             s.interface.as_deref().unwrap_or("?"),
             s.local.as_deref().unwrap_or("?"),
             s.port,
@@ -392,7 +396,9 @@ fn announce(ctx: &Context, s: &LinkState, took: Duration) {
             },
             took.as_secs_f64()
         );
-        println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+        if label().is_none() {
+            println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+        }
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();

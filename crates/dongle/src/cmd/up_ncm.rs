@@ -10,7 +10,8 @@
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
-    connecting, now, open, prepare, radio, remember, wait_to_retry, Given, RADIO_EVERY,
+    connecting, label, now, open, prepare, radio, remember, tag, wait_to_retry, who, Given,
+    RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
@@ -190,7 +191,8 @@ fn attempt(
     let prepared = prepare(&s, a, &plan.given)?;
     if ndis::clear_stale(&s, Duration::from_secs(10))? && !ctx.global.quiet {
         eprintln!(
-            "dongle: an earlier NDIS session was still up on {}: ended it first",
+            "{}an earlier NDIS session was still up on {}: ended it first",
+            who(),
             control.port.display()
         );
     }
@@ -222,8 +224,10 @@ fn attempt(
             Err(f) if f.problem == "wrong_apn" => {
                 if k + 1 < cands.len() {
                     eprintln!(
-                        "dongle: {} [{}] — trying the next APN",
-                        f.summary, f.problem
+                        "{}{} [{}] — trying the next APN",
+                        who(),
+                        f.summary,
+                        f.problem
                     );
                 }
                 last = Some(f);
@@ -270,7 +274,8 @@ fn attempt(
             state.remove();
             if !ctx.global.quiet {
                 eprintln!(
-                    "dongle: link down (stopped){}",
+                    "{}link down (stopped){}",
+                    who(),
                     if down {
                         ""
                     } else {
@@ -346,7 +351,8 @@ fn announce(ctx: &Context, s: &LinkState, host: &HostConfig, conf: &Configured, 
         crate::output::json(s);
     } else if !ctx.global.quiet {
         println!(
-            "Online: {} {} via NCM ({}; gateway {}, APN \"{}\", DNS {}) in {:.1} s",
+            "{}Online: {} {} via NCM ({}; gateway {}, APN \"{}\", DNS {}) in {:.1} s",
+            tag(),
             host.iface,
             conf.cidr().unwrap_or_else(|| "?".into()),
             conf.method.describe(),
@@ -365,7 +371,9 @@ fn announce(ctx: &Context, s: &LinkState, host: &HostConfig, conf: &Configured, 
         if let Some(n) = host.dns_note(conf) {
             println!("  {n}");
         }
-        println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+        if label().is_none() {
+            println!("Stays up until Ctrl-C or `dongle down`; reconnects by itself.");
+        }
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();

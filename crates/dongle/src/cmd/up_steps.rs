@@ -181,6 +181,34 @@ pub fn connecting(device: String, port: String, via: &str, reconnects: u32) -> L
     }
 }
 
+thread_local! {
+    /// The modem this thread works for, in the daemon (one thread per modem).
+    static LABEL: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Name the modem this thread's messages are about (the daemon's workers).
+pub fn set_label(name: &str) {
+    LABEL.with(|l| *l.borrow_mut() = Some(name.to_string()));
+}
+
+pub fn label() -> Option<String> {
+    LABEL.with(|l| l.borrow().clone())
+}
+
+/// How a message starts: `dongle: ` alone, `dongle daemon: NAME: ` in a
+/// daemon worker, so one log line says which of many modems it is about.
+pub fn who() -> String {
+    match label() {
+        Some(l) => format!("dongle daemon: {l}: "),
+        None => "dongle: ".to_string(),
+    }
+}
+
+/// `NAME: ` before a result line in a daemon worker, nothing otherwise.
+pub fn tag() -> String {
+    label().map(|l| format!("{l}: ")).unwrap_or_default()
+}
+
 /// How often the radio side of a running link is read again.
 pub const RADIO_EVERY: Duration = Duration::from_secs(30);
 
@@ -211,7 +239,8 @@ pub fn now() -> Option<u64> {
 pub fn wait_to_retry(finding: &Finding, backoff: &mut Backoff, stop: &AtomicBool) -> bool {
     let wait = backoff.next_delay();
     eprintln!(
-        "dongle: {} [{}] — retrying in {} s (fix: {})",
+        "{}{} [{}] — retrying in {} s (fix: {})",
+        who(),
         finding.summary,
         finding.problem,
         wait.as_secs(),

@@ -199,6 +199,7 @@ impl Worker {
         let handle = std::thread::Builder::new()
             .name(format!("modem {device}"))
             .spawn(move || {
+                crate::cmd::up_steps::set_label(settings.name.as_deref().unwrap_or(&device));
                 let ctx = Context::new(global).map_err(|f| f.message)?;
                 if is_switch {
                     let args = SwitchArgs {
@@ -215,6 +216,9 @@ impl Worker {
                     settings = policy.settings_for(&ident);
                     if let Ok(mut c) = cell.lock() {
                         *c = Some(settings.clone());
+                    }
+                    if let Some(n) = &settings.name {
+                        crate::cmd::up_steps::set_label(n);
                     }
                     if !settings.manage {
                         eprintln!("dongle daemon: {device}: not managed (config, by IMEI/ICCID)");

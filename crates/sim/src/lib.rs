@@ -377,6 +377,15 @@ fn prepare_dir(dir: &Path) -> Result<(PathBuf, PathBuf), SimError> {
 
 /// Removes what an earlier sim left in `dir` (its device directories and dev links only).
 fn clear_leftovers(sys: &Path, dev: &Path) {
+    // Half-built or half-removed directories of a sim that was killed (sysfs.rs, serve.rs).
+    if let Ok(rd) = std::fs::read_dir(sys.join("bus/usb")) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".staging-") || name.starts_with(".gone-") {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
     let devices = sys.join("bus/usb/devices");
     if let Ok(rd) = std::fs::read_dir(&devices) {
         for e in rd.flatten() {

@@ -108,7 +108,7 @@ impl Shared {
         self.stop();
         for p in lock(&self.unplug_paths).iter() {
             let r = match std::fs::symlink_metadata(p) {
-                Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+                Ok(m) if m.is_dir() => remove_dir_at_once(p),
                 Ok(_) => std::fs::remove_file(p),
                 Err(_) => Ok(()),
             };
@@ -145,6 +145,26 @@ impl Shared {
             t.remove(0);
         }
         t.push(format!("{tty}: {text}"));
+    }
+}
+
+/// Removes a sysfs directory so that readers see it go at once, as a kernel device does:
+/// renamed out of its parent (atomic), then deleted. A reader never finds it with some
+/// attributes already gone.
+fn remove_dir_at_once(p: &std::path::Path) -> std::io::Result<()> {
+    static GONE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let (Some(parent), Some(name)) = (p.parent().and_then(|d| d.parent()), p.file_name()) else {
+        return std::fs::remove_dir_all(p);
+    };
+    let n = GONE.fetch_add(1, Ordering::Relaxed);
+    let aside = parent.join(format!(
+        ".gone-{}-{}-{n}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    match std::fs::rename(p, &aside) {
+        Ok(()) => std::fs::remove_dir_all(&aside),
+        Err(_) => std::fs::remove_dir_all(p),
     }
 }
 

@@ -77,6 +77,38 @@ pub(crate) fn create_at(
         mkdir(&usb.join("drivers").join(d))?;
     }
     let devices = usb.join("devices");
+    mkdir(&devices)?;
+    // Built aside and renamed into place, interfaces first and the device last, so that a
+    // reader scanning meanwhile (a daemon's rescan) never sees a half-written device: the
+    // kernel's attributes exist with their values before the device shows up. The staging
+    // directory is as deep as `devices`, so relative driver links resolve in both places.
+    let staging = usb.join(format!(".staging-{}", place.device));
+    let _ = fs::remove_dir_all(&staging);
+    let built = build(&staging, profile, place);
+    let published = built.and_then(|names| {
+        let mut dirs = Vec::new();
+        // names[0] is the device: publish it last.
+        for name in names.iter().skip(1).chain(names.first()) {
+            let to = devices.join(name);
+            if fs::symlink_metadata(&to).is_ok() {
+                let _ = fs::remove_dir_all(&to);
+            }
+            fs::rename(staging.join(name), &to)
+                .map_err(|e| SimError::io("publish sysfs directory", &to, e))?;
+            dirs.push(to);
+        }
+        // The device first: unplugging removes it before its interfaces, as the kernel does.
+        dirs.rotate_right(1);
+        Ok(dirs)
+    });
+    let _ = fs::remove_dir_all(&staging);
+    published
+}
+
+/// Writes the device and interface directories of `profile` into `staging`; returns their
+/// names, the device's first.
+fn build(staging: &Path, profile: &Profile, place: &Placement) -> Result<Vec<String>, SimError> {
+    let devices = staging;
     let dev = devices.join(&place.device);
     mkdir(&dev)?;
     let mut files = vec![
@@ -101,11 +133,12 @@ pub(crate) fn create_at(
     for (name, value) in &files {
         write(&dev.join(name), value)?;
     }
-    let mut dirs = vec![dev];
+    let mut dirs = vec![place.device.clone()];
     let mut tty = place.tty_base;
     let mut net = place.net_base;
     for i in &profile.interfaces {
-        let d = devices.join(format!("{}:1.{}", place.device, i.number));
+        let name = format!("{}:1.{}", place.device, i.number);
+        let d = devices.join(&name);
         mkdir(&d)?;
         let (c, s, p) = i.class;
         write(&d.join("bInterfaceNumber"), &format!("{:02x}", i.number))?;
@@ -166,7 +199,7 @@ pub(crate) fn create_at(
             }
             InterfaceKind::NetData | InterfaceKind::Storage => {}
         }
-        dirs.push(d);
+        dirs.push(name);
     }
     Ok(dirs)
 }

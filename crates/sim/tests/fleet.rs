@@ -169,3 +169,83 @@ fn fleet_size_is_checked() {
     let unknown = Fleet::start("e9999", 2, t.path(), Scenario::default()).unwrap_err();
     assert!(matches!(unknown, SimError::UnknownProfile { .. }));
 }
+
+/// A daemon rescans sysfs while sticks come and go: whatever it can read must be whole. A
+/// device directory never shows an attribute file that is still empty, and a listed device
+/// has its interfaces already there (the kernel adds a device with its attributes in place).
+#[test]
+fn a_reader_never_sees_a_half_built_or_half_removed_stick() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let t = tempfile::tempdir().expect("tempdir");
+    let fleet = Fleet::start("e3372", 4, t.path(), Scenario::default()).expect("start");
+    let devices = fleet.sysfs_root().join("bus/usb/devices");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = Arc::clone(&stop);
+        let devices = devices.clone();
+        std::thread::spawn(move || {
+            let mut bad = Vec::new();
+            let mut reads = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(rd) = std::fs::read_dir(&devices) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let files: &[&str] = if name.contains(':') {
+                        &["bInterfaceClass", "bInterfaceNumber", "bNumEndpoints"]
+                    } else {
+                        &["idVendor", "idProduct", "devnum", "busnum"]
+                    };
+                    for f in files {
+                        // Gone (unplugged meanwhile) is fine; present but empty is not.
+                        if let Ok(v) = std::fs::read_to_string(e.path().join(f)) {
+                            reads += 1;
+                            if v.trim().is_empty() {
+                                bad.push(format!("{name}/{f} empty"));
+                            }
+                        }
+                    }
+                    if !name.contains(':') && e.path().is_dir() {
+                        // A device that is there has its interfaces there.
+                        let iface = devices.join(format!("{name}:1.1"));
+                        if std::fs::read_to_string(iface.join("bInterfaceClass")).is_err()
+                            && e.path().join("idVendor").exists()
+                        {
+                            bad.push(format!("{name} without its interface 1"));
+                        }
+                    }
+                }
+            }
+            (bad, reads)
+        })
+    };
+    for _ in 0..10 {
+        for i in [1, 3] {
+            fleet.unplug(i).expect("unplug");
+        }
+        for i in [1, 3] {
+            fleet.replug(i).expect("replug");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (bad, reads) = reader.join().expect("reader");
+    assert!(reads > 100, "the reader hardly ran ({reads} reads)");
+    assert!(
+        bad.is_empty(),
+        "{} bad reads, e.g. {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
+    let left: Vec<_> = std::fs::read_dir(fleet.sysfs_root().join("bus/usb"))
+        .expect("bus/usb")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "staging or removed directories left: {left:?}"
+    );
+}

@@ -142,3 +142,55 @@ fn unreadable_path_is_not_a_usage_error() {
         .code(1)
         .stderr(predicate::str::contains("cannot read"));
 }
+
+#[test]
+fn secret_files_missing_or_readable_by_others_are_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pin = dir.path().join("pin");
+    std::fs::write(&pin, "1234\n").expect("pin");
+    std::fs::set_permissions(&pin, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let missing = dir.path().join("secret");
+    let f = write(
+        dir.path(),
+        "config.toml",
+        &format!(
+            "[defaults]\npin_file = \"{}\"\n\n[[modem]]\nmatch = {{ id = \"12d1:1506\" }}\npassword_file = \"{}\"\n",
+            pin.display(),
+            missing.display()
+        ),
+    );
+    dongle()
+        .args(["config", "check", "--config", &f])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok (1 modem sections)"))
+        .stderr(predicate::str::contains(format!(
+            "defaults.pin_file: {} can be read by other users (mode 644); chmod 600",
+            pin.display()
+        )))
+        .stderr(predicate::str::contains(format!(
+            "modem[1].password_file: {} does not exist",
+            missing.display()
+        )))
+        // Never the secret itself.
+        .stderr(predicate::str::contains("1234").not());
+
+    std::fs::set_permissions(&pin, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    std::fs::write(&missing, "pw\n").expect("secret");
+    std::fs::set_permissions(&missing, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    dongle()
+        .args(["config", "check", "--config", &f])
+        .assert()
+        .success()
+        .stderr("");
+    let out = dongle()
+        .args(["--json", "config", "check", "--config", &f])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(v["warnings"], serde_json::json!([]));
+}

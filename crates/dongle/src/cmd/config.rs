@@ -36,6 +36,9 @@ struct CheckReport<'a> {
     /// The `name` of each section, in file order (`null` for unnamed ones).
     names: Vec<Option<&'a str>>,
     metrics: Option<&'a MetricsConfig>,
+    /// Things that will bite later but are not errors in the file (a missing or
+    /// world-readable secret file).
+    warnings: Vec<String>,
     error: Option<ErrorReport>,
 }
 
@@ -67,12 +70,18 @@ fn check(ctx: &Context, a: &CheckArgs) -> Result<(), Failure> {
                     modem_sections: cfg.modems.len(),
                     names: cfg.modems.iter().map(|m| m.name.as_deref()).collect(),
                     metrics: Some(&cfg.metrics),
+                    warnings: secret_warnings(&cfg),
                     error: None,
                 });
-            } else if cfg.exists {
+                return Ok(());
+            }
+            if cfg.exists {
                 println!("{file}: ok ({} modem sections)", cfg.modems.len());
             } else {
                 println!("{file}: ok (0 modem sections: the file does not exist, so every default applies)");
+            }
+            for w in secret_warnings(&cfg) {
+                eprintln!("dongle: warning: {w}");
             }
             Ok(())
         }
@@ -118,10 +127,48 @@ fn check(ctx: &Context, a: &CheckArgs) -> Result<(), Failure> {
                     modem_sections: 0,
                     names: Vec::new(),
                     metrics: None,
+                    warnings: Vec::new(),
                     error: Some(error),
                 });
             }
             Err(Failure::new(exit, e.to_string()))
         }
     }
+}
+
+/// The secret files the configuration names: one that is missing means that modem cannot
+/// connect; one that group or others can read leaks the PIN or password.
+fn secret_warnings(cfg: &Config) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut sections = vec![("defaults".to_string(), &cfg.defaults)];
+    for (i, m) in cfg.modems.iter().enumerate() {
+        sections.push((format!("modem[{}]", i + 1), &m.settings));
+    }
+    let mut out = Vec::new();
+    for (section, s) in sections {
+        for (key, path) in [
+            ("password_file", &s.password_file),
+            ("pin_file", &s.pin_file),
+        ] {
+            let Some(path) = path else { continue };
+            match std::fs::metadata(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => out.push(format!(
+                    "{section}.{key}: {} does not exist; create it (first line the secret, chmod 600) or the modems it applies to cannot connect",
+                    path.display()
+                )),
+                Err(e) => out.push(format!(
+                    "{section}.{key}: cannot check {}: {e}",
+                    path.display()
+                )),
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => out.push(format!(
+                    "{section}.{key}: {} can be read by other users (mode {:03o}); chmod 600 {}",
+                    path.display(),
+                    m.permissions().mode() & 0o777,
+                    path.display()
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    out
 }

@@ -207,8 +207,6 @@ fn distinct(modems: &[ModemMetrics]) -> Vec<&ModemMetrics> {
 pub fn render(modems: &[ModemMetrics]) -> String {
     let modems = distinct(modems);
     let mut out = String::with_capacity(1024 + modems.len() * 1536);
-    let o = |m: &Option<String>| m.clone().unwrap_or_default();
-
     Family::new(
         &mut out,
         "dongle_modems",
@@ -216,150 +214,131 @@ pub fn render(modems: &[ModemMetrics]) -> String {
         "Modems the daemon manages.",
     )
     .sample(&[], modems.len());
+    // One family: its header, then `each` writes the samples of every modem.
+    let mut family =
+        |name: &'static str, kind: &str, help: &str, each: &dyn Fn(&mut Family, &ModemMetrics)| {
+            let mut f = Family::new(&mut out, name, kind, help);
+            for m in &modems {
+                each(&mut f, m);
+            }
+        };
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    // NaN or infinity would need `NaN`/`+Inf` in the text, which no dashboard
+    // should take for a signal. Rust prints the shortest text that reads back
+    // as the same f64 ("-91", "6.8"); u64 counters print as exact integers.
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let link = |m: &ModemMetrics| match m.link.as_str() {
+        "" => "down".to_string(),
+        s => s.to_string(),
+    };
 
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_modem_info",
         "gauge",
         "Identity and network of a modem (always 1; empty label: not known).",
-    );
-    for m in &modems {
-        let (model, imei, operator, tech) =
-            (o(&m.model), o(&m.imei), o(&m.operator), o(&m.technology));
-        f.sample(
-            &[
-                ("modem", &m.name),
+        &|f, m| {
+            let (model, imei, operator, tech) =
+                (o(&m.model), o(&m.imei), o(&m.operator), o(&m.technology));
+            let labels = [
+                ("modem", m.name.as_str()),
                 ("device", &m.device),
                 ("model", &model),
                 ("imei", &imei),
                 ("operator", &operator),
                 ("technology", &tech),
-            ],
-            1,
-        );
-    }
-
-    // NaN or infinity would need `NaN`/`+Inf` in the text, which no dashboard
-    // should take for a signal. Rust prints the shortest text that reads back
-    // as the same f64: "-91", "6.8".
-    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
-    type Get = fn(&ModemMetrics) -> Option<f64>;
-    let signals: [(&'static str, &str, Get); 4] = [
-        (
-            "dongle_signal_rssi_dbm",
-            "Received signal strength, dBm.",
-            |m| m.rssi_dbm,
-        ),
-        (
-            "dongle_signal_rsrp_dbm",
-            "LTE reference signal received power, dBm.",
-            |m| m.rsrp_dbm,
-        ),
-        (
-            "dongle_signal_rsrq_db",
-            "LTE reference signal received quality, dB.",
-            |m| m.rsrq_db,
-        ),
-        (
-            "dongle_signal_sinr_db",
-            "LTE signal to interference plus noise ratio, dB.",
-            |m| m.sinr_db,
-        ),
-    ];
-    for (name, help, get) in signals {
-        let mut f = Family::new(&mut out, name, "gauge", help);
-        for m in &modems {
-            f.known(&[("modem", &m.name)], finite(get(m)));
-        }
-    }
-
-    let mut f = Family::new(
-        &mut out,
+            ];
+            f.sample(&labels, 1);
+        },
+    );
+    family(
+        "dongle_signal_rssi_dbm",
+        "gauge",
+        "Received signal strength, dBm.",
+        &|f, m| f.known(&[("modem", &m.name)], finite(m.rssi_dbm)),
+    );
+    family(
+        "dongle_signal_rsrp_dbm",
+        "gauge",
+        "LTE reference signal received power, dBm.",
+        &|f, m| f.known(&[("modem", &m.name)], finite(m.rsrp_dbm)),
+    );
+    family(
+        "dongle_signal_rsrq_db",
+        "gauge",
+        "LTE reference signal received quality, dB.",
+        &|f, m| f.known(&[("modem", &m.name)], finite(m.rsrq_db)),
+    );
+    family(
+        "dongle_signal_sinr_db",
+        "gauge",
+        "LTE signal to interference plus noise ratio, dB.",
+        &|f, m| f.known(&[("modem", &m.name)], finite(m.sinr_db)),
+    );
+    family(
         "dongle_registered",
         "gauge",
         "Network registration: 1 for the current state.",
+        &|f, m| {
+            let state = m
+                .registration
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .unwrap_or("unknown");
+            f.states(&m.name, &REGISTRATION_STATES, state);
+        },
     );
-    for m in &modems {
-        let state = m
-            .registration
-            .as_deref()
-            .filter(|r| !r.is_empty())
-            .unwrap_or("unknown");
-        f.states(&m.name, &REGISTRATION_STATES, state);
-    }
-
-    let link = |m: &ModemMetrics| -> String {
-        match m.link.as_str() {
-            "" => "down".into(),
-            s => s.into(),
-        }
-    };
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_link_up",
         "gauge",
         "1 when the data link is up.",
+        &|f, m| {
+            let (via, iface) = (o(&m.via), o(&m.interface));
+            f.sample(
+                &[("modem", &m.name), ("via", &via), ("interface", &iface)],
+                u8::from(link(m) == "up"),
+            );
+        },
     );
-    for m in &modems {
-        let (via, iface) = (o(&m.via), o(&m.interface));
-        f.sample(
-            &[("modem", &m.name), ("via", &via), ("interface", &iface)],
-            u8::from(link(m) == "up"),
-        );
-    }
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_link_state",
         "gauge",
         "Data link state: 1 for the current state.",
+        &|f, m| f.states(&m.name, &LINK_STATES, &link(m)),
     );
-    for m in &modems {
-        f.states(&m.name, &LINK_STATES, &link(m));
-    }
-
-    // u64 printed as integers: byte counts past 2^53 stay exact.
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_receive_bytes_total",
         "counter",
         "Bytes received on the modem's network interface.",
+        &|f, m| {
+            f.known(
+                &[("modem", &m.name), ("interface", &o(&m.interface))],
+                m.rx_bytes,
+            )
+        },
     );
-    for m in &modems {
-        f.known(
-            &[("modem", &m.name), ("interface", &o(&m.interface))],
-            m.rx_bytes,
-        );
-    }
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_transmit_bytes_total",
         "counter",
         "Bytes sent on the modem's network interface.",
+        &|f, m| {
+            f.known(
+                &[("modem", &m.name), ("interface", &o(&m.interface))],
+                m.tx_bytes,
+            )
+        },
     );
-    for m in &modems {
-        f.known(
-            &[("modem", &m.name), ("interface", &o(&m.interface))],
-            m.tx_bytes,
-        );
-    }
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_reconnects_total",
         "counter",
         "Times the link was brought up again after it went down.",
+        &|f, m| f.sample(&[("modem", &m.name)], m.reconnects),
     );
-    for m in &modems {
-        f.sample(&[("modem", &m.name)], m.reconnects);
-    }
-    let mut f = Family::new(
-        &mut out,
+    family(
         "dongle_link_uptime_seconds",
         "gauge",
         "Seconds since the data link came up.",
+        &|f, m| f.known(&[("modem", &m.name)], m.uptime_seconds),
     );
-    for m in &modems {
-        f.known(&[("modem", &m.name)], m.uptime_seconds);
-    }
     out
 }
 

@@ -48,6 +48,28 @@ impl Exposition {
             .collect()
     }
 
+    /// The `state` of a modem in a state-set family, checking that exactly
+    /// one series is 1, the others 0, and every known state is listed.
+    fn current(&self, name: &str, modem: &str, known: &[&str]) -> String {
+        let set = self.find(name, &[("modem", modem)]);
+        let states: Vec<&str> = set.iter().map(|s| s.labels["state"].as_str()).collect();
+        assert!(
+            known.iter().all(|k| states.contains(k)),
+            "{name} {modem}: {states:?}"
+        );
+        assert!(
+            set.iter().all(|s| s.value == 0.0 || s.value == 1.0),
+            "{set:?}"
+        );
+        let on: Vec<&str> = set
+            .iter()
+            .filter(|s| s.value == 1.0)
+            .map(|s| s.labels["state"].as_str())
+            .collect();
+        assert_eq!(on.len(), 1, "{name} {modem}: {on:?}");
+        on[0].to_string()
+    }
+
     /// The one value of `name` with these labels; panics if there is not exactly one.
     fn value(&self, name: &str, with: &[(&str, &str)]) -> f64 {
         let found = self.find(name, with);
@@ -312,29 +334,11 @@ fn realistic_fleet_renders_every_family_with_the_right_values() {
     assert_eq!(e.value("dongle_signal_rsrp_dbm", &a), -95.0);
     assert_eq!(e.value("dongle_signal_rsrq_db", &a), -9.5);
     assert_eq!(e.value("dongle_signal_sinr_db", &a), 12.4);
-    assert_eq!(
-        e.value(
-            "dongle_registered",
-            &[("modem", "uplink-a"), ("state", "home")]
-        ),
-        1.0
-    );
-    assert_eq!(
-        e.value(
-            "dongle_registered",
-            &[("modem", "uplink-a"), ("state", "roaming")]
-        ),
-        0.0
-    );
-    // Exactly one state is current, and every known state is listed.
-    for m in ["uplink-a", "uplink-b"] {
-        let reg = e.find("dongle_registered", &[("modem", m)]);
-        assert_eq!(reg.len(), metrics::REGISTRATION_STATES.len());
-        assert_eq!(reg.iter().filter(|s| s.value == 1.0).count(), 1, "{m}");
-        let link = e.find("dongle_link_state", &[("modem", m)]);
-        assert_eq!(link.len(), metrics::LINK_STATES.len());
-        assert_eq!(link.iter().filter(|s| s.value == 1.0).count(), 1, "{m}");
-    }
+    let (reg, link) = (&metrics::REGISTRATION_STATES, &metrics::LINK_STATES);
+    assert_eq!(e.current("dongle_registered", "uplink-a", reg), "home");
+    assert_eq!(e.current("dongle_registered", "uplink-b", reg), "searching");
+    assert_eq!(e.current("dongle_link_state", "uplink-a", link), "up");
+    assert_eq!(e.current("dongle_link_state", "uplink-b", link), "waiting");
     assert_eq!(
         e.value(
             "dongle_link_up",
@@ -349,13 +353,6 @@ fn realistic_fleet_renders_every_family_with_the_right_values() {
     assert_eq!(
         e.value("dongle_link_up", &[("modem", "uplink-b"), ("via", "ppp")]),
         0.0
-    );
-    assert_eq!(
-        e.value(
-            "dongle_link_state",
-            &[("modem", "uplink-b"), ("state", "waiting")]
-        ),
-        1.0
     );
     // Byte counters are exact integers, even beyond f64's 2^53 in the text.
     assert!(
@@ -435,24 +432,12 @@ fn hostile_labels_are_escaped_and_read_back_unchanged() {
         e.value("dongle_receive_bytes_total", &[("interface", "wwan0\n")]),
         123_456_789_012.0
     );
+    let (reg, link) = (&metrics::REGISTRATION_STATES, &metrics::LINK_STATES);
     assert_eq!(
-        e.value(
-            "dongle_registered",
-            &[("modem", "a\"b"), ("state", "limited service")]
-        ),
-        1.0
+        e.current("dongle_registered", "a\"b", reg),
+        "limited service"
     );
-    assert_eq!(
-        e.value(
-            "dongle_registered",
-            &[("modem", "a\"b"), ("state", "unknown")]
-        ),
-        0.0
-    );
-    assert_eq!(
-        e.value("dongle_link_state", &[("modem", "a\"b"), ("state", "down")]),
-        1.0
-    );
+    assert_eq!(e.current("dongle_link_state", "a\"b", link), "down");
     assert_eq!(e.value("dongle_link_up", &[("modem", "a\"b")]), 0.0);
 }
 

@@ -622,7 +622,10 @@ fn measure(
             .map(|d| format!("{:.2}", d.as_secs_f64()))
             .collect();
         rows.push((
-            format!("replug → online again ({} sticks in turn)", back.len()),
+            format!(
+                "replug → online again ({} unplug/replug cycles)",
+                back.len()
+            ),
             format!(
                 "median {}, max {} (each: {} s)",
                 secs(sorted[sorted.len() / 2]),

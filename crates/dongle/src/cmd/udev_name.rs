@@ -67,8 +67,17 @@ pub fn run(ctx: &Context, a: &UdevNameArgs) -> Result<(), Failure> {
         eprintln!("dongle udev-name: {e} (naming by USB path until it is fixed)");
         Config::default()
     });
-    let devices = ctx.sysfs.devices()?;
-    match name_for(&devices, &config, &a.kernel) {
+    // The device the kernel name belongs to, straight from its sysfs links; a full scan of
+    // every USB device (slow with dozens of sticks, and udev runs this once per port) only
+    // when that fails, e.g. in the simulator's flat tree.
+    let direct = usb_device_of(ctx.sysfs.root(), &a.kernel)
+        .and_then(|path| ctx.sysfs.device(&path).ok())
+        .and_then(|dev| name_for(std::slice::from_ref(&dev), &config, &a.kernel));
+    let found = match direct {
+        Some(n) => Some(n),
+        None => name_for(&ctx.sysfs.devices()?, &config, &a.kernel),
+    };
+    match found {
         Some(n) => {
             print!("{}", n.udev_properties());
             Ok(())
@@ -83,6 +92,36 @@ pub fn run(ctx: &Context, a: &UdevNameArgs) -> Result<(), Failure> {
             ),
         )),
     }
+}
+
+/// The USB device (`1-1.4`) a tty or network interface sits on, from
+/// `/sys/class/{tty,net}/KERNEL/device`: the first ancestor of its target that is a USB
+/// interface (`1-1.4:1.0`) or device (`1-1.4`). Real sysfs nests them
+/// (`…/1-1/1-1.4/1-1.4:1.0/ttyUSB0`).
+pub fn usb_device_of(sysfs_root: &std::path::Path, kernel: &str) -> Option<String> {
+    if kernel.is_empty() || kernel.contains('/') || kernel.starts_with('.') {
+        return None;
+    }
+    for class in ["tty", "net"] {
+        let link = sysfs_root
+            .join("class")
+            .join(class)
+            .join(kernel)
+            .join("device");
+        let Ok(target) = std::fs::canonicalize(&link) else {
+            continue;
+        };
+        for dir in target.ancestors() {
+            let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let dev = name.split_once(':').map_or(name, |(d, _)| d);
+            if dongle_usb::is_device_name(dev) {
+                return Some(dev.to_string());
+            }
+        }
+    }
+    None
 }
 
 /// The name, role and management flag of kernel device `kernel` (a tty or a network
@@ -208,6 +247,35 @@ mod tests {
                 iface(2, (0xff, 0x03, 0x16), &[], &["wwan0"]),
             ],
         )
+    }
+
+    #[test]
+    fn usb_device_from_class_links() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path();
+        // Real sysfs: usb-serial ttys hang below a port device below the interface;
+        // ttyACM and network interfaces directly below the interface.
+        let iface = r.join("devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1.4/1-1.4:1.2");
+        std::fs::create_dir_all(iface.join("ttyUSB2")).expect("mkdir");
+        std::fs::create_dir_all(iface.join("net/wwan0")).expect("mkdir");
+        std::fs::create_dir_all(r.join("class/tty/ttyUSB2")).expect("mkdir");
+        std::fs::create_dir_all(r.join("class/net/wwan0")).expect("mkdir");
+        std::os::unix::fs::symlink(iface.join("ttyUSB2"), r.join("class/tty/ttyUSB2/device"))
+            .expect("link");
+        std::os::unix::fs::symlink(&iface, r.join("class/net/wwan0/device")).expect("link");
+        std::fs::create_dir_all(r.join("class/tty/ttyS0")).expect("mkdir");
+        std::fs::create_dir_all(r.join("devices/pnp0/00:00")).expect("mkdir");
+        std::os::unix::fs::symlink(
+            r.join("devices/pnp0/00:00"),
+            r.join("class/tty/ttyS0/device"),
+        )
+        .expect("link");
+        assert_eq!(usb_device_of(r, "ttyUSB2").as_deref(), Some("1-1.4"));
+        assert_eq!(usb_device_of(r, "wwan0").as_deref(), Some("1-1.4"));
+        // Not USB, not there, or not a plain name.
+        assert_eq!(usb_device_of(r, "ttyS0"), None);
+        assert_eq!(usb_device_of(r, "ttyUSB9"), None);
+        assert_eq!(usb_device_of(r, "../tty/ttyUSB2"), None);
     }
 
     #[test]

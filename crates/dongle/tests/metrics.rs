@@ -247,6 +247,33 @@ fn check(text: &str) -> Result<Exposition, String> {
     Ok(Exposition { types, samples })
 }
 
+/// Prometheus' own parser and linter too, where installed (Debian package
+/// `prometheus`); the strict reader above is the check that always runs.
+fn promtool(text: &str) {
+    let spawned = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = spawned else {
+        println!("note: no promtool here; the strict reader ran");
+        return;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(text.as_bytes())
+            .expect("promtool reads stdin");
+    }
+    let out = child.wait_with_output().expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn checker_rejects_what_prometheus_rejects() {
     let ok = "# HELP a_total x\n# TYPE a_total counter\na_total{m=\"q\\\"\\n\\\\\"} 1\n";
@@ -313,6 +340,7 @@ fn waiting_modem() -> ModemMetrics {
 fn realistic_fleet_renders_every_family_with_the_right_values() {
     let text = metrics::render(&[lte_modem(), waiting_modem()]);
     let e = check(&text).unwrap_or_else(|err| panic!("{err}\n{text}"));
+    promtool(&text);
     assert_eq!(e.value("dongle_modems", &[]), 2.0);
     let info = e.find("dongle_modem_info", &[("modem", "uplink-a")]);
     assert_eq!(info.len(), 1);
@@ -409,6 +437,7 @@ fn unknown_values_are_left_out_never_zero() {
 fn no_modems_is_a_valid_scrape_with_a_zero_count() {
     let text = metrics::render(&[]);
     let e = check(&text).unwrap();
+    promtool(&text);
     assert_eq!(e.samples.len(), 1, "{text}");
     assert_eq!(e.value("dongle_modems", &[]), 0.0);
 }
@@ -425,6 +454,7 @@ fn hostile_labels_are_escaped_and_read_back_unchanged() {
     m.link = String::new(); // never set: down
     let text = metrics::render(&[m]);
     let e = check(&text).unwrap_or_else(|err| panic!("{err}\n{text}"));
+    promtool(&text);
     let info = e.find("dongle_modem_info", &[("modem", "a\"b")]);
     assert_eq!(info[0].labels["operator"], evil);
     assert_eq!(info[0].labels["model"], "E3372\\");

@@ -65,3 +65,45 @@ fn unanswered_dhcp_on_a_wwan_interface_points_at_the_apn() {
         "no_sim"
     );
 }
+
+#[test]
+fn chat_timing_out_before_any_dial_means_a_silent_port_not_a_dial_error() {
+    let silent = "chat[1]: send (AT&F^M)\nchat[1]: expect (OK)\nchat[1]: alarm\nchat[1]: Failed\n\
+                  pppd[2]: Connect script failed\n";
+    assert_eq!(first(silent), "port_silent");
+    // The same timeout after the dial command: the port answered the init, the dial failed.
+    let after_dial = "chat[1]: send (AT&F^M)\nchat[1]: expect (OK)\nchat[1]: OK\n\
+                      chat[1]: send (ATD*99#^M)\nchat[1]: expect (CONNECT)\nchat[1]: alarm\n\
+                      chat[1]: Failed\npppd[2]: Connect script failed\n";
+    assert_eq!(first(after_dial), "dial_error");
+}
+
+#[test]
+fn an_ipcp_request_for_a_fixed_local_address_that_nobody_answers_is_rejected_ipcp() {
+    let own = "sent [IPCP ConfReq id=0x1 <addr 192.168.10.13> <ms-dns1 0.0.0.0>]\n\
+               sent [IPCP ConfReq id=0x1 <addr 192.168.10.13> <ms-dns1 0.0.0.0>]\n";
+    assert_eq!(first(own), "ppp_ipcp_rejected");
+    // Asking for 0.0.0.0 (noipdefault) is the normal request: no finding from it alone.
+    let zero = own.replace("192.168.10.13", "0.0.0.0");
+    assert_eq!(first(&zero), "(none)");
+    // A fixed address the peer answers (acknowledged or corrected) is not the problem.
+    let answered = format!("{own}rcvd [IPCP ConfNak id=0x1 <addr 10.64.64.64>]\n");
+    assert_eq!(first(&answered), "(none)");
+}
+
+#[test]
+fn a_cdc_ethernet_function_with_huawei_hilink_address_is_a_hilink_stick() {
+    let hilink = "cdc_ether 1-1.4:1.0 eth1: register 'cdc_ether' at usb-ehci-platform.0-1.4, \
+                  CDC Ethernet Device, 0c:5b:8f:27:9a:64\n";
+    assert_eq!(first(hilink), "hilink_no_serial");
+    // Any other CDC-Ethernet device (a phone, a USB NIC) says nothing about HiLink.
+    let other = hilink.replace("0c:5b:8f:27:9a:64", "02:1e:10:1f:00:00");
+    assert_eq!(first(&other), "(none)");
+    // A HiLink-addressed stick that also has serial ports is in a debug composition: no finding
+    // about missing ports.
+    let with_ports = format!(
+        "{hilink}option 1-1.4:1.2: GSM modem (1-port) converter detected\n\
+         usb 1-1.4: GSM modem (1-port) converter now attached to ttyUSB0\n"
+    );
+    assert_ne!(first(&with_ports), "hilink_no_serial");
+}

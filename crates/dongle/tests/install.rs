@@ -407,9 +407,20 @@ fn binary_path_is_overridable_and_checked() {
         ])
         .arg(dir.path())
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("copy the binary").not());
     let rules = std::fs::read_to_string(dir.path().join(RULES)).expect("rules");
     assert!(rules.contains("IMPORT{program}=\"/usr/bin/dongle udev-name %k\""));
+    // The test binary lives in a build tree: installing it as is gets a warning.
+    let other = tempfile::tempdir().expect("tempdir");
+    dongle()
+        .args(["install", "--udev", "--prefix"])
+        .arg(other.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "copy the binary to /usr/local/bin",
+        ));
     dongle()
         .args(["install", "--binary", "/opt/my dongle/dongle", "--dry-run"])
         .assert()

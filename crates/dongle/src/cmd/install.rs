@@ -352,6 +352,13 @@ fn binary_path(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
     Ok(path)
 }
 
+/// Where installed programs live, as opposed to a build tree or a home directory.
+fn is_system_path(p: &Path) -> bool {
+    ["/usr/", "/bin/", "/sbin/", "/opt/"]
+        .iter()
+        .any(|d| p.starts_with(d))
+}
+
 fn root(prefix: Option<&Path>) -> PathBuf {
     prefix.map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
 }
@@ -390,6 +397,14 @@ pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
     let both = !a.udev && !a.systemd;
     let mut report_notes = Vec::new();
     let binary = binary_path(a.binary.as_deref())?;
+    if a.binary.is_none() && !is_system_path(&binary) {
+        // A build tree or a download directory: the next `cargo clean` or cleanup silently
+        // breaks udev naming and the service.
+        report_notes.push(format!(
+            "the rules and the unit run {}; copy the binary to /usr/local/bin (or /usr/bin) and pass --binary, or they break when that file goes",
+            binary.display()
+        ));
+    }
     let root = root(a.prefix.as_deref());
     let mut plan = Vec::new();
     let mut commands: Vec<Vec<&str>> = Vec::new();

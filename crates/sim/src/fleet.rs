@@ -13,9 +13,10 @@
 //! booted (SIM locked again if the scenario locks it, no PDP context active).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::profile::{luhn_complete, InterfaceKind, Profile};
+use crate::serve::HubThread;
 use crate::sysfs::Placement;
 use crate::{Modem, Scenario, Sim, SimError, SimPort};
 
@@ -41,7 +42,7 @@ pub struct FleetModem {
     /// Its serial ports: while unplugged the names and dev paths it comes back with, and the
     /// PTYs it had.
     pub ports: Vec<SimPort>,
-    /// False between [`Fleet::unplug`] and [`Fleet::replug`].
+    /// False between [`Fleet::unplug`] (or a `vanish_on` fault) and [`Fleet::replug`].
     pub plugged: bool,
 }
 
@@ -52,6 +53,9 @@ struct Slot {
     sim: Option<Sim>,
     /// The ports of the last plug-in (kept for [`FleetModem::ports`] while unplugged).
     ports: Vec<SimPort>,
+    /// This modem's own scenario from its next plug-in on ([`Fleet::set_scenario`]), instead
+    /// of the fleet's.
+    scenario: Option<Scenario>,
 }
 
 /// A running fleet. Dropping it unplugs every modem (threads joined, entries removed).
@@ -61,6 +65,8 @@ pub struct Fleet {
     slots: Mutex<Vec<Slot>>,
     /// Last `devnum` handed out: re-enumeration takes the next free one, as the kernel does.
     last_devnum: Mutex<u32>,
+    /// One inotify instance and thread watching every port's opens (dropped after the sims).
+    hub: Option<Arc<HubThread>>,
 }
 
 impl std::fmt::Debug for Fleet {
@@ -107,6 +113,7 @@ impl Fleet {
             scenario,
             slots: Mutex::new(Vec::with_capacity(count)),
             last_devnum: Mutex::new(1),
+            hub: HubThread::start(),
         };
         for i in 0..count {
             let profile = individual(&base, i);
@@ -122,6 +129,7 @@ impl Fleet {
                 place,
                 sim: None,
                 ports: Vec::new(),
+                scenario: None,
             };
             let used = devnums_in_use(&fleet.lock());
             // On error the fleet built so far is dropped, which unplugs it.
@@ -190,18 +198,38 @@ impl Fleet {
     }
 
     /// Plugs modem `index` back in: same USB path, port names and identity, fresh PTYs and
-    /// firmware state, a new `devnum`. Replugging a plugged modem does nothing.
+    /// firmware state, a new `devnum`. Replugging a plugged modem does nothing; one that
+    /// unplugged itself (a `vanish_on` fault) is plugged in again.
     pub fn replug(&self, index: usize) -> Result<(), SimError> {
         let mut slots = self.lock();
-        let used = devnums_in_use(&slots);
         let count = slots.len();
         let slot = slots
             .get_mut(index)
             .ok_or(SimError::NoSuchModem { index, count })?;
-        if slot.sim.is_some() {
-            return Ok(());
+        match slot.sim.take() {
+            Some(sim) if !sim.vanished() => {
+                slot.sim = Some(sim);
+                return Ok(());
+            }
+            // Gone by itself: its threads have ended or are ending; join them.
+            Some(sim) => sim.vanish(),
+            None => {}
         }
+        let used = devnums_in_use(&slots);
+        let slot = &mut slots[index];
         self.plug(slot, &used)
+    }
+
+    /// Gives modem `index` its own scenario from its next plug-in on (e.g. the default one: a
+    /// faulty stick replaced or its firmware fixed). The running firmware is not changed.
+    pub fn set_scenario(&self, index: usize, scenario: Scenario) -> Result<(), SimError> {
+        let mut slots = self.lock();
+        let count = slots.len();
+        let slot = slots
+            .get_mut(index)
+            .ok_or(SimError::NoSuchModem { index, count })?;
+        slot.scenario = Some(scenario);
+        Ok(())
     }
 
     /// Whether modem `index` is plugged in.
@@ -246,8 +274,11 @@ impl Fleet {
         let sim = Sim::launch(
             slot.profile.clone(),
             &self.dir,
-            self.scenario.clone(),
+            slot.scenario
+                .clone()
+                .unwrap_or_else(|| self.scenario.clone()),
             &slot.place,
+            self.hub.clone(),
         )?;
         slot.ports = sim.ports();
         slot.sim = Some(sim);
@@ -289,7 +320,7 @@ impl Drop for Fleet {
 fn devnums_in_use(slots: &[Slot]) -> Vec<u32> {
     slots
         .iter()
-        .filter(|s| s.sim.is_some())
+        .filter(|s| s.sim.as_ref().is_some_and(|s| !s.vanished()))
         .map(|s| s.place.devnum)
         .collect()
 }
@@ -310,7 +341,7 @@ fn describe(index: usize, slot: &Slot) -> FleetModem {
         serial: slot.place.serial.clone(),
         net: has_net.then(|| format!("wwan{}", slot.place.net_base)),
         ports: slot.ports.clone(),
-        plugged: slot.sim.is_some(),
+        plugged: slot.sim.as_ref().is_some_and(|s| !s.vanished()),
     }
 }
 

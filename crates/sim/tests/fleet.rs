@@ -249,3 +249,55 @@ fn a_reader_never_sees_a_half_built_or_half_removed_stick() {
         "staging or removed directories left: {left:?}"
     );
 }
+
+/// A stick that unplugs itself (`vanish_on`) reads as unplugged, `replug` brings it back, and
+/// `set_scenario` decides how it comes back (here: healed, the fault gone). `end_data_calls`
+/// is the network ending the data session: `^NDISSTAT: 0` on the URC port.
+#[test]
+fn a_stick_that_vanished_by_itself_is_replugged_healed_and_its_session_dropped() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let faulty = common::scenario("[ports.ttyUSB1]\nvanish_on = \"AT+CGMM\"\n");
+    let fleet = Fleet::start("e3372", 2, t.path(), faulty).expect("start");
+    let c = open(&pcui(&fleet, 1));
+    let _ = c.at("AT+CGMM");
+    let (_, end) = c.read_until("never", Duration::from_secs(2));
+    assert!(matches!(end, ReadEnd::Gone), "{end:?}");
+    assert!(!fleet.plugged(1).expect("index"), "vanished = unplugged");
+    // Back with the fleet's scenario: the fault is still there.
+    fleet.replug(1).expect("replug");
+    assert!(fleet.plugged(1).expect("index"));
+    let c = open(&pcui(&fleet, 1));
+    let _ = c.at("AT+CGMM");
+    assert!(!fleet.plugged(1).expect("index"), "vanished again");
+    // Healed: its next plug-in answers.
+    fleet.set_scenario(1, Scenario::default()).expect("index");
+    fleet.replug(1).expect("replug");
+    let c = open(&pcui(&fleet, 1));
+    assert!(c.at("AT+CGMM").contains("E3372"));
+    // The neighbour kept the fleet's scenario.
+    assert!(fleet.set_scenario(2, Scenario::default()).is_err());
+
+    // A session the network ends.
+    assert!(c.at("AT^NDISDUP=1,1,\"web.pt.lu\"").contains("OK"));
+    let t = std::time::Instant::now();
+    while !c.at("AT^NDISSTATQRY?").contains("^NDISSTATQRY: 1") {
+        assert!(t.elapsed() < Duration::from_secs(5), "never connected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        fleet.with_modem(1, |m| m.end_data_calls()).expect("index"),
+        Some(true)
+    );
+    let (got, end) = c.read_until("^NDISSTAT: 0", Duration::from_secs(2));
+    assert!(
+        matches!(end, ReadEnd::Found),
+        "{end:?} {:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(c.at("AT^NDISSTATQRY?").contains("^NDISSTATQRY: 0"));
+    assert_eq!(
+        fleet.with_modem(1, |m| m.end_data_calls()).expect("index"),
+        Some(false),
+        "nothing left to end"
+    );
+}

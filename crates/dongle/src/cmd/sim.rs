@@ -5,6 +5,9 @@
 //! against). A script unplugs and replugs them by writing `unplug K` / `replug K` lines to
 //! stdin (K is 1-based: stick K sits at USB path 1-1.K); every command is acknowledged with
 //! one line on stdout once it is done, so the script knows when the ports are gone or back.
+//! Faults for daemon tests: `drop K` (the network ends stick K's data session: `NO CARRIER`,
+//! `^NDISSTAT: 0`) and `heal K` (stick K comes back from its next replug without the
+//! scenario's faults; `replug K` also plugs in a stick that vanished by itself).
 
 use crate::cli::SimArgs;
 use crate::context::{start_sim, Context};
@@ -168,10 +171,14 @@ impl FleetModemOut {
 enum Control {
     Unplug(usize),
     Replug(usize),
+    /// The network ends the stick's data session.
+    Drop(usize),
+    /// No scenario faults from the stick's next plug-in on.
+    Heal(usize),
     List,
 }
 
-/// `unplug K`, `replug K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
+/// `unplug K`, `replug K`, `drop K`, `heal K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
 /// `#` comments are nothing. The error says what is accepted.
 fn parse_control(line: &str) -> Result<Option<Control>, String> {
     let line = line.trim();
@@ -196,6 +203,8 @@ fn parse_control(line: &str) -> Result<Option<Control>, String> {
     match verb {
         "unplug" => Ok(Some(Control::Unplug(number(arg)?))),
         "replug" => Ok(Some(Control::Replug(number(arg)?))),
+        "drop" => Ok(Some(Control::Drop(number(arg)?))),
+        "heal" => Ok(Some(Control::Heal(number(arg)?))),
         "list" if arg.is_none() => Ok(Some(Control::List)),
         _ => Err(format!("unknown command `{line}`")),
     }
@@ -239,7 +248,7 @@ fn run_fleet(
         }
         println!(
             "\nTry: dongle --sysfs {} --dev {} list\n\
-             Stdin: `unplug K`, `replug K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
+             Stdin: `unplug K`, `replug K`, `drop K`, `heal K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
             started.sysfs, started.dev
         );
     }
@@ -272,7 +281,7 @@ fn run_fleet(
             Ok(None) => {}
             Ok(Some(c)) => control(ctx, &fleet, c),
             Err(e) => eprintln!(
-                "dongle sim: {e}\nfix: write `unplug K`, `replug K` (K = 1 … {count}) or `list`"
+                "dongle sim: {e}\nfix: write `unplug K`, `replug K`, `drop K`, `heal K` (K = 1 … {count}) or `list`"
             ),
         }
         let _ = std::io::stdout().flush();
@@ -307,6 +316,8 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
         }
         Control::Unplug(k) => ("unplug", "unplugged", k),
         Control::Replug(k) => ("replug", "replugged", k),
+        Control::Drop(k) => ("drop", "dropped", k),
+        Control::Heal(k) => ("heal", "healed", k),
     };
     if k > fleet.len() {
         eprintln!(
@@ -318,6 +329,14 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
     let index = k - 1;
     let done = match c {
         Control::Unplug(_) => fleet.unplug(index),
+        Control::Drop(_) => match fleet.with_modem(index, |m| m.end_data_calls()) {
+            Ok(None) => {
+                eprintln!("dongle sim: drop {k}: stick {k} is unplugged\nfix: replug {k} first");
+                return;
+            }
+            other => other.map(|_| ()),
+        },
+        Control::Heal(_) => fleet.set_scenario(index, Scenario::default()),
         _ => fleet.replug(index),
     }
     .and_then(|()| fleet.modem(index));
@@ -357,6 +376,8 @@ mod tests {
             Ok(Some(Control::Replug(12)))
         );
         assert_eq!(parse_control("list"), Ok(Some(Control::List)));
+        assert_eq!(parse_control("drop 2"), Ok(Some(Control::Drop(2))));
+        assert_eq!(parse_control("heal 1-1.3"), Ok(Some(Control::Heal(3))));
         assert_eq!(parse_control(""), Ok(None));
         assert_eq!(parse_control("# comment"), Ok(None));
         assert!(parse_control("unplug 0")

@@ -232,19 +232,30 @@ impl Modem {
         let before = self.reg_snapshot();
         self.net.outcome = outcome;
         if !self.net.registered(self.sim.ready().is_ok()) {
-            for p in 0..self.ports.len() {
-                if self.hang_up(p) {
-                    self.queue_urc(p, "NO CARRIER".into());
-                }
-            }
-            if self.ndis {
-                self.ndis = false;
-                if let Some(u) = self.urc_port() {
-                    self.queue_urc(u, "^NDISSTAT: 0,,,\"IPV4\"".into());
-                }
-            }
+            self.end_data_calls();
         }
         self.queue_reg_urcs(before);
+    }
+
+    /// The network ends every data session while the stick stays registered (a PDP context
+    /// torn down by the operator, an idle timeout): a PPP call ends with `NO CARRIER`, an NDIS
+    /// session with `^NDISSTAT: 0`. Returns whether a session was up.
+    pub fn end_data_calls(&mut self) -> bool {
+        let mut ended = false;
+        for p in 0..self.ports.len() {
+            if self.hang_up(p) {
+                self.queue_urc(p, "NO CARRIER".into());
+                ended = true;
+            }
+        }
+        if self.ndis {
+            self.ndis = false;
+            ended = true;
+            if let Some(u) = self.urc_port() {
+                self.queue_urc(u, "^NDISSTAT: 0,,,\"IPV4\"".into());
+            }
+        }
+        ended
     }
 
     /// Whether port `port` echoes what it receives.

@@ -143,6 +143,8 @@ pub struct Sim {
     ports: Vec<SimPort>,
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Watches the ports' opens; dropped after the port threads are joined.
+    _hub: Option<Arc<serve::HubThread>>,
 }
 
 impl std::fmt::Debug for Sim {
@@ -162,7 +164,8 @@ impl Sim {
         let profile = checked_profile(profile_name, &scenario)?;
         let (sys, dev) = prepare_dir(dir)?;
         clear_leftovers(&sys, &dev);
-        Sim::launch(profile, dir, scenario, &sysfs::Placement::single())
+        let hub = serve::HubThread::start();
+        Sim::launch(profile, dir, scenario, &sysfs::Placement::single(), hub)
     }
 
     /// Builds one device at `place` in `DIR/sys` and `DIR/dev` (which exist) and serves its
@@ -172,6 +175,7 @@ impl Sim {
         dir: &Path,
         scenario: Scenario,
         place: &sysfs::Placement,
+        hub: Option<Arc<serve::HubThread>>,
     ) -> Result<Sim, SimError> {
         let sys = dir.join("sys");
         let dev = dir.join("dev");
@@ -234,7 +238,11 @@ impl Sim {
             });
             let mut rt = PortRuntime::new(k, function, &scenario);
             rt.tty = tty;
-            let opens = serve::OpenTracker::new(&pty.path);
+            // One inotify instance for all ports (of the fleet): instances are few per user.
+            let opens = match (&hub, shared.notify_handle(k)) {
+                (Some(h), Ok(wake)) => serve::OpenTracker::hub(&h.hub, &pty.path, wake),
+                _ => serve::OpenTracker::new(&pty.path),
+            };
             ptys.push((pty, opens, rt));
         }
         *shared
@@ -247,6 +255,7 @@ impl Sim {
             ports,
             shared,
             threads: Mutex::new(Vec::new()),
+            _hub: hub,
         };
         for (pty, opens, rt) in ptys {
             let shared = Arc::clone(&sim.shared);

@@ -75,6 +75,15 @@ impl Shared {
         })
     }
 
+    /// A duplicate of port `index`'s notify eventfd: signalling it wakes that port's thread.
+    pub fn notify_handle(&self, index: usize) -> std::io::Result<OwnedFd> {
+        let fd = self
+            .notify
+            .get(index)
+            .ok_or_else(|| std::io::Error::other("no such port"))?;
+        Ok(rustix::io::fcntl_dupfd_cloexec(fd, 0)?)
+    }
+
     /// Also report every received command line to `f` (set once, before serving).
     pub fn set_log(&self, f: LogFn) {
         let _ = self.log.set(f);
@@ -272,11 +281,173 @@ impl DtrLine {
     }
 }
 
+/// One inotify instance watching the `/dev/pts/N` of many ports (a sim's, or a whole fleet's):
+/// the per-user limit on instances is 128 by default, far fewer than a fleet's ports. Events
+/// are sorted into per-port queues by whoever reads them first, a port's own thread (so it sees
+/// a close at once, before deciding whether an answer was read) or the hub's thread (so a port
+/// that sleeps in poll is woken through its notify eventfd when its device node is opened or
+/// closed).
+pub(crate) struct OpenHub {
+    fd: OwnedFd,
+    stop: OwnedFd,
+    ports: Mutex<std::collections::HashMap<i32, HubPort>>,
+}
+
+struct HubPort {
+    /// true = opened, false = closed, in order.
+    events: Vec<bool>,
+    /// A duplicate of the port's notify eventfd.
+    wake: OwnedFd,
+}
+
+impl OpenHub {
+    pub fn new() -> std::io::Result<OpenHub> {
+        Ok(OpenHub {
+            fd: inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)?,
+            stop: new_eventfd()?,
+            ports: Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// Watches `path`; its opens and closes wake `wake`. None when the watch cannot be added.
+    fn watch(&self, path: &std::path::Path, wake: OwnedFd) -> Option<i32> {
+        let wd = inotify::add_watch(
+            &self.fd,
+            path,
+            inotify::WatchFlags::OPEN
+                | inotify::WatchFlags::CLOSE_WRITE
+                | inotify::WatchFlags::CLOSE_NOWRITE,
+        )
+        .map_err(|e| log::warn!("sim {}: cannot watch opens: {e}", path.display()))
+        .ok()?;
+        lock(&self.ports).insert(
+            wd,
+            HubPort {
+                events: Vec::new(),
+                wake,
+            },
+        );
+        Some(wd)
+    }
+
+    fn unwatch(&self, wd: i32) {
+        lock(&self.ports).remove(&wd);
+        let _ = inotify::remove_watch(&self.fd, wd);
+    }
+
+    /// Reads every pending event into the queues; wakes the ports that got some.
+    fn pump(&self) {
+        let mut ports = lock(&self.ports);
+        let mut buf = [std::mem::MaybeUninit::uninit(); 4096];
+        let mut r = inotify::Reader::new(&self.fd, &mut buf);
+        let mut woken = Vec::new();
+        while let Ok(ev) = r.next() {
+            let Some(p) = ports.get_mut(&ev.wd()) else {
+                continue; // IN_IGNORED of a removed watch, or a port already gone
+            };
+            let f = ev.events();
+            if f.contains(inotify::ReadFlags::OPEN) {
+                p.events.push(true);
+            }
+            if f.intersects(inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE) {
+                p.events.push(false);
+            }
+            woken.push(ev.wd());
+        }
+        woken.dedup();
+        for wd in woken {
+            if let Some(p) = ports.get(&wd) {
+                signal(&p.wake);
+            }
+        }
+    }
+
+    /// The events of port `wd` so far, oldest first.
+    fn take(&self, wd: i32) -> Vec<bool> {
+        self.pump();
+        lock(&self.ports)
+            .get_mut(&wd)
+            .map(|p| std::mem::take(&mut p.events))
+            .unwrap_or_default()
+    }
+
+    /// The hub's thread: pumps whenever events arrive, until [`OpenHub::stop`].
+    pub fn run(&self) {
+        loop {
+            let mut fds = [
+                PollFd::new(&self.fd, PollFlags::IN),
+                PollFd::new(&self.stop, PollFlags::IN),
+            ];
+            match poll(&mut fds, None) {
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => {
+                    log::warn!("sim: poll on the open watcher failed: {e}");
+                    return;
+                }
+            }
+            if !fds[1].revents().is_empty() {
+                return;
+            }
+            if !fds[0].revents().is_empty() {
+                self.pump();
+            }
+        }
+    }
+
+    pub fn stop(&self) {
+        signal(&self.stop);
+    }
+}
+
+/// An [`OpenHub`] and its thread; dropping the last handle stops and joins the thread.
+pub(crate) struct HubThread {
+    pub hub: Arc<OpenHub>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl HubThread {
+    /// None (with a warning) when no inotify instance or thread is to be had: ports then fall
+    /// back to their own instance, or to counting as always open.
+    pub fn start() -> Option<Arc<HubThread>> {
+        let hub = match OpenHub::new() {
+            Ok(h) => Arc::new(h),
+            Err(e) => {
+                log::warn!(
+                    "sim: no inotify instance ({e}): opens and closes of ports may not be seen; \
+                     raise fs.inotify.max_user_instances"
+                );
+                return None;
+            }
+        };
+        let h2 = Arc::clone(&hub);
+        let thread = std::thread::Builder::new()
+            .name("sim-opens".into())
+            .spawn(move || h2.run())
+            .map_err(|e| log::warn!("sim: cannot start the open watcher: {e}"))
+            .ok()?;
+        Some(Arc::new(HubThread {
+            hub,
+            thread: Mutex::new(Some(thread)),
+        }))
+    }
+}
+
+impl Drop for HubThread {
+    fn drop(&mut self) {
+        self.hub.stop();
+        if let Some(t) = lock(&self.thread).take() {
+            let _ = t.join();
+        }
+    }
+}
+
 enum OpenSource {
     /// Nothing tells opens apart: the port counts as always open.
     None,
     /// inotify on `/dev/pts/N`: counts opens and closes.
     Inotify(OwnedFd),
+    /// The same through a shared [`OpenHub`].
+    Hub(Arc<OpenHub>, i32),
     /// DTR raised = open, dropped = closed.
     Dtr(Arc<DtrLine>),
 }
@@ -290,14 +461,22 @@ pub(crate) struct OpenTracker {
     ever: bool,
 }
 
+impl Drop for OpenTracker {
+    fn drop(&mut self) {
+        if let OpenSource::Hub(hub, wd) = &self.source {
+            hub.unwatch(*wd);
+        }
+    }
+}
+
 impl OpenTracker {
     /// Must be created before the port is handed out, or early opens are missed.
     pub fn new(path: &std::path::Path) -> OpenTracker {
         let fd = inotify::init(inotify::CreateFlags::NONBLOCK | inotify::CreateFlags::CLOEXEC)
             .map_err(|e| {
-                // A fleet takes one inotify instance per port; the default per-user limit is
-                // 128 (/proc/sys/fs/inotify/max_user_instances). Without it the port still
-                // works, but counts as always open (URCs are written with nobody reading).
+                // The fallback when there is no OpenHub: one instance per port, of 128 per
+                // user by default (/proc/sys/fs/inotify/max_user_instances). Without it the
+                // port still works, but counts as always open (URCs written, nobody reading).
                 log::warn!(
                     "sim {}: no inotify instance ({e}): opens and closes are not seen; \
                      raise fs.inotify.max_user_instances",
@@ -322,6 +501,23 @@ impl OpenTracker {
         }
     }
 
+    /// Through `hub`, which wakes the port's thread via `wake` (a duplicate of its notify
+    /// eventfd). Must be created before the port is handed out, or early opens are missed.
+    pub fn hub(hub: &Arc<OpenHub>, path: &std::path::Path, wake: OwnedFd) -> OpenTracker {
+        OpenTracker {
+            source: hub
+                .watch(path, wake)
+                .map_or(OpenSource::None, |wd| OpenSource::Hub(Arc::clone(hub), wd)),
+            opens: 0,
+            ever: false,
+        }
+    }
+
+    /// Whether opens and closes are seen at all.
+    fn tracks(&self) -> bool {
+        !matches!(self.source, OpenSource::None)
+    }
+
     /// Open while the host holds DTR up.
     pub fn dtr(line: Arc<DtrLine>) -> OpenTracker {
         OpenTracker {
@@ -333,7 +529,8 @@ impl OpenTracker {
 
     fn fd(&self) -> Option<BorrowedFd<'_>> {
         match &self.source {
-            OpenSource::None => None,
+            // Woken through the port's notify eventfd.
+            OpenSource::None | OpenSource::Hub(..) => None,
             OpenSource::Inotify(fd) => Some(fd.as_fd()),
             OpenSource::Dtr(line) => Some(line.wake.as_fd()),
         }
@@ -364,6 +561,22 @@ impl OpenTracker {
                     if f.intersects(
                         inotify::ReadFlags::CLOSE_WRITE | inotify::ReadFlags::CLOSE_NOWRITE,
                     ) {
+                        self.opens = (self.opens - 1).max(0);
+                        if self.opens == 0 {
+                            closed = true;
+                        }
+                    }
+                }
+            }
+            OpenSource::Hub(hub, wd) => {
+                for open in hub.take(*wd) {
+                    if open {
+                        self.opens += 1;
+                        if !self.ever {
+                            self.ever = true;
+                            first = true;
+                        }
+                    } else {
                         self.opens = (self.opens - 1).max(0);
                         if self.opens == 0 {
                             closed = true;
@@ -411,7 +624,7 @@ pub(crate) fn serve_port<L: Link>(
         opens,
         carrier: false,
     };
-    if port.opens.fd().is_none() && shared.scenario.urc.boot {
+    if !port.opens.tracks() && shared.scenario.urc.boot {
         port.boot();
     }
     let flood = shared.scenario.urc.flood_ms.map(Duration::from_millis);

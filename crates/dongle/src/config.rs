@@ -840,7 +840,10 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
                 // An error on a header line (an unknown table): the table is the key.
                 return table;
             }
-            let col = (offset - line_start).min(line.len());
+            let mut col = (offset - line_start).min(line.len());
+            while !line.is_char_boundary(col) {
+                col -= 1;
+            }
             let mut keys = line_keys(&line[..col], &line[col..]);
             if let Some(t) = table {
                 keys.insert(0, t);
@@ -1237,6 +1240,34 @@ interval = 30
             "/etc/dongle/config.toml:2:7: defaults.via: \"gsm\" is not a way to connect; \
              use \"ppp\", \"ncm\" or \"hilink\" (or leave via out: the best the stick offers)"
         );
+    }
+
+    #[test]
+    fn mangled_files_give_located_errors_never_a_panic() {
+        // Every one-character edit of a valid file: deleting it, or putting in a character
+        // that matters to TOML (or a multi-byte one) before it. The result is either valid or
+        // an error that points into the file.
+        let chars: Vec<(usize, char)> = FULL.char_indices().collect();
+        for &(at, ch) in &chars {
+            let deleted = format!("{}{}", &FULL[..at], &FULL[at + ch.len_utf8()..]);
+            let mut texts = vec![deleted];
+            for ins in ['"', '=', '[', ']', '{', '}', ',', '\n', 'é', '#', 'x'] {
+                texts.push(format!("{}{ins}{}", &FULL[..at], &FULL[at..]));
+            }
+            for text in texts {
+                match parse(&text) {
+                    Ok(_) => {}
+                    Err(ConfigError::Invalid { line, message, .. }) => {
+                        assert!(
+                            line >= 1 && line <= text.lines().count() + 1,
+                            "{line}: {message}"
+                        );
+                        assert!(!message.is_empty());
+                    }
+                    Err(e) => panic!("unexpected {e:?}"),
+                }
+            }
+        }
     }
 
     #[test]

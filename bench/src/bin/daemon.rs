@@ -458,9 +458,9 @@ fn measure(
     let before = cpu_ticks(pid).context("read the daemon's /proc stat")?;
     let threads_before = thread_ticks(pid);
     let sim_before = cpu_ticks(std::process::id()).map_or(0, |t| t.0);
-    let commands_before: usize = (0..devices.len())
+    let commands_before: Vec<usize> = (0..devices.len())
         .map(|i| fleet.transcript(i).map_or(0, |t| t.len()))
-        .sum();
+        .collect();
     let kids_before: u64 = children(pid)
         .iter()
         .filter_map(|c| cpu_ticks(c.0).map(|t| t.0))
@@ -471,9 +471,19 @@ fn measure(
     let after = cpu_ticks(pid).context("read the daemon's /proc stat")?;
     let threads_after = thread_ticks(pid);
     let sim_after = cpu_ticks(std::process::id()).map_or(0, |t| t.0);
-    let commands_after: usize = (0..devices.len())
-        .map(|i| fleet.transcript(i).map_or(0, |t| t.len()))
-        .sum();
+    // What the daemon keeps asking: the commands of the window, counted by text.
+    let mut asked: BTreeMap<String, usize> = BTreeMap::new();
+    let mut commands = 0;
+    for (i, from) in commands_before.iter().enumerate() {
+        let t = fleet.transcript(i).unwrap_or_default();
+        for line in t.iter().skip(*from) {
+            let cmd = line.split_once(": ").map_or(line.as_str(), |(_, c)| c);
+            *asked.entry(cmd.to_string()).or_default() += 1;
+            commands += 1;
+        }
+    }
+    let mut asked: Vec<(usize, String)> = asked.into_iter().map(|(c, n)| (n, c)).collect();
+    asked.sort_by(|x, y| y.cmp(x));
     let kids = children(pid);
     let kids_after: u64 = kids
         .iter()
@@ -533,8 +543,18 @@ fn measure(
     rows.push((
         "AT commands the sticks got while idle".into(),
         format!(
-            "{:.1} per second (simulator CPU {:.2} %)",
-            commands_after.saturating_sub(commands_before) as f64 / window,
+            "{:.1} per second{} (simulator CPU {:.2} %)",
+            commands as f64 / window,
+            if asked.is_empty() {
+                String::new()
+            } else {
+                let top: Vec<String> = asked
+                    .iter()
+                    .take(4)
+                    .map(|(n, c)| format!("`{c}` {:.1}/s", *n as f64 / window))
+                    .collect();
+                format!(": {}", top.join(", "))
+            },
             sim_after.saturating_sub(sim_before) as f64 / hz / window * 100.0
         ),
         String::new(),

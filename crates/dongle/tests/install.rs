@@ -456,6 +456,7 @@ fn generated_rules_parse_and_cover_the_catalog() {
         ("12d1", "1001"), // E620/E169 serial (device table)
         ("19d2", "0117"), // ZTE MF190 (device table)
         ("12d1", "1c05"), // E173s: a target of 12d1:1c0b's switch
+        ("12d1", "1413"), // EC168: HuaweiMode keeps the ID
         ("1bbb", "0017"), // Alcatel X220L: a target of 1bbb:f000's switch
     ] {
         assert!(
@@ -467,6 +468,10 @@ fn generated_rules_parse_and_cover_the_catalog() {
         ("12d1", "14dc"), // HiLink: a network card, no ports to name
         ("12d1", "1f01"), // storage mode
         ("12d1", "1442"), // firmware update: hands off
+        ("12d1", "1f02"), // storage IDs whose switch result is not recorded
+        ("12d1", "1c1b"),
+        ("12d1", "15ce"),
+        ("1bbb", "f000"),
     ] {
         assert!(
             !ids.contains(&(never.0.to_string(), never.1.to_string())),

@@ -14,7 +14,8 @@ use std::process::Command;
 
 use clap::Args;
 use dongle_catalog::{
-    builtin_recipes, known_devices, lookup, Personality, HUAWEI_LEGACY_IDS, HUAWEI_NEW_MODE_IDS,
+    builtin_recipes, known_devices, lookup, Personality, SwitchMethod, HUAWEI_LEGACY_IDS,
+    HUAWEI_NEW_MODE_IDS,
 };
 use serde::Serialize;
 
@@ -138,8 +139,13 @@ pub fn modem_ids() -> BTreeMap<(u16, u16), String> {
         let from = format!("{name} (after switching from {vid:04x}:{pid:04x})");
         for r in builtin_recipes(vid, pid) {
             let tvid = r.target_vendor.unwrap_or(vid);
-            if r.target_products.is_empty() && r.target == Some(Personality::Serial) {
-                // HuaweiMode keeps the ID: the same device, now with serial ports.
+            if r.target_products.is_empty()
+                && matches!(r.method, SwitchMethod::HuaweiLegacy)
+                && wanted(vid, pid)
+            {
+                // HuaweiMode keeps the ID: the same device, now with serial ports. (Other
+                // recipes without a target list lead to an ID nobody recorded, not to the
+                // storage ID itself.)
                 out.entry((vid, pid)).or_insert_with(|| name.clone());
             }
             for &p in &r.target_products {

@@ -169,17 +169,21 @@ fn memory(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// `(utime+stime, cutime+cstime)` in clock ticks, from /proc/PID/stat (fields 14–17).
+/// `(utime+stime, cutime+cstime)` in clock ticks, from /proc/PID/stat.
 fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// `(utime+stime, cutime+cstime)` from a /proc/PID/stat (or task stat) line: fields 14–17.
+fn parse_stat(text: &str) -> Option<(u64, u64)> {
     // The command name may contain spaces and parentheses: fields start after the last ')'.
-    let rest = &text[text.rfind(')')? + 2..];
+    let rest = text.get(text.rfind(')')? + 1..)?;
     let f: Vec<u64> = rest
         .split_whitespace()
-        .skip(11) // state(3) … cmajflt(12): utime is field 14
+        .skip(11) // state (field 3) … cmajflt (13): utime is field 14
         .take(4)
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     (f.len() == 4).then(|| (f[0] + f[1], f[2] + f[3]))
 }
 
@@ -197,17 +201,8 @@ fn thread_ticks(pid: u32) -> BTreeMap<String, u64> {
         let tid: u32 = t.file_name().to_string_lossy().parse().unwrap_or(0);
         let ticks = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))
             .ok()
-            .and_then(|text| {
-                let rest = text.get(text.rfind(')')? + 2..)?.to_string();
-                let f: Vec<u64> = rest
-                    .split_whitespace()
-                    .skip(11)
-                    .take(2)
-                    .map(|x| x.parse().unwrap_or(0))
-                    .collect();
-                (f.len() == 2).then(|| f[0] + f[1])
-            })
-            .unwrap_or(0);
+            .and_then(|text| parse_stat(&text))
+            .map_or(0, |t| t.0);
         // Per-stick threads ("modem 1-1.7") are added up by their first word.
         let group = match name.split_once(' ') {
             Some((first, _)) => format!("{first} …"),
@@ -690,4 +685,25 @@ fn measure(
         ));
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_stat;
+
+    #[test]
+    fn stat_lines() {
+        // Real lines: `cat /proc/self/stat`, and a daemon worker thread (a name with a space).
+        let cat = "21783 (cat) R 21781 21781 9433 0 -1 4194304 99 0 0 0 7 3 2 1 20 0 1 0 \
+                   218125 3133440 381 18446744073709551615 94290933452800 0\n";
+        assert_eq!(parse_stat(cat), Some((10, 3)));
+        let worker =
+            "9577 (modem 1-1.7) S 9535 9540 1170 0 -1 4194368 120 0 0 0 41 12 0 0 20 0 66 0 \
+                      123456 0 0\n";
+        assert_eq!(parse_stat(worker), Some((53, 0)));
+        let odd = "1 (a) b) S 0 0 0 0 -1 0 0 0 0 0 5 6 7 8 20\n";
+        assert_eq!(parse_stat(odd), Some((11, 15)));
+        assert_eq!(parse_stat("12 (cut"), None);
+        assert_eq!(parse_stat("12 (x) S 1 2"), None);
+    }
 }

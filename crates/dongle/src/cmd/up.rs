@@ -9,8 +9,8 @@
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
-    connecting, label, now, open, prepare, radio, remember, tag, wait_to_retry, who, Given,
-    RADIO_EVERY,
+    connecting, gone_under_daemon, label, now, open, prepare, radio, remember, tag, wait_to_retry,
+    who, Given, RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
@@ -302,7 +302,7 @@ fn supervise(
         if stop.load(Ordering::SeqCst) {
             terminate(pppd);
             state.remove();
-            if !ctx.global.quiet {
+            if !ctx.global.quiet && !gone_under_daemon(std::path::Path::new(&state.port)) {
                 eprintln!("{}link down (stopped)", who());
             }
             return Ok(Ended::Stopped);
@@ -351,9 +351,8 @@ fn supervise(
                     Err(_) => {}
                 }
             }
-            let finding = ppp::explain_exit(status.code(), &log).unwrap_or_else(|| {
-                Finding::new("link_closed", "pppd was stopped from outside", "dongle up")
-            });
+            let finding =
+                ppp::explain_exit(status.code(), &log).unwrap_or_else(|| unexplained_end(status));
             state.state = "waiting".into();
             state.problem = Some(finding.problem.to_string());
             state.interface = None;
@@ -365,6 +364,46 @@ fn supervise(
                 Err(finding)
             };
         }
+    }
+}
+
+/// Why pppd ended when its exit code says nothing: killed by a signal (a
+/// crash, the OOM killer, `kill -9`), or exit 5, which pppd gives after
+/// SIGTERM, SIGINT or SIGHUP from another program. "Stopped from outside" for
+/// a segfault would send the user looking for the wrong culprit.
+fn unexplained_end(status: std::process::ExitStatus) -> Finding {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(sig) = status.signal() else {
+        return Finding::new(
+            "link_closed",
+            "pppd was stopped from outside (exit 5: another program sent it SIGTERM, SIGINT or SIGHUP)",
+            "dongle up starts it again by itself; find what stops it (`journalctl -t pppd`)",
+        );
+    };
+    let name = match sig {
+        1 => " (SIGHUP)",
+        2 => " (SIGINT)",
+        4 => " (SIGILL)",
+        6 => " (SIGABRT)",
+        7 => " (SIGBUS)",
+        8 => " (SIGFPE)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        _ => "",
+    };
+    if matches!(sig, 4 | 6 | 7 | 8 | 11) {
+        Finding::new(
+            "ppp_crashed",
+            format!("pppd crashed (killed by signal {sig}{name})"),
+            "dongle up starts it again by itself; if it keeps crashing, update the ppp package and report it to its maintainers",
+        )
+    } else {
+        Finding::new(
+            "link_closed",
+            format!("pppd was killed by signal {sig}{name} from outside (another program, or the kernel's out-of-memory killer)"),
+            "dongle up starts it again by itself; find what kills it (`journalctl -k` for the OOM killer)",
+        )
     }
 }
 

@@ -375,22 +375,29 @@ fn attempt(
     let url = api_url
         .map(String::from)
         .or_else(|| lan.as_ref().map(|l| format!("http://{}", l.stick)));
-    let client = client_for(ctx, url.as_deref()).map_err(|f| {
-        Finding::new(
-            "hilink_no_connection",
-            f.message,
-            "dongle hilink status URL",
-        )
-    })?;
+    let client = client_for(ctx, url.as_deref())
+        .map_err(|f| no_connection(&f.message, "dongle hilink status URL"))?;
     connect(&client, Duration::from_secs(60))
-        .map_err(|e| {
-            Finding::new(
-                "hilink_no_connection",
-                e.to_string(),
-                "dongle hilink status; dongle doctor",
-            )
-        })
+        .map_err(|e| no_connection(&e.to_string(), "dongle hilink status; dongle doctor"))
         .map(|l| (client, l))
+}
+
+/// A `hilink_no_connection` finding from an error text. The HiLink client's
+/// errors end in their own `fix: …` line: it becomes the finding's fix, so
+/// the retry message stays one line with one fix.
+fn no_connection(error: &str, fallback_fix: &str) -> Finding {
+    match error.split_once("\nfix: ") {
+        Some((what, fix)) => Finding::new(
+            "hilink_no_connection",
+            what.trim_end().replace('\n', "; "),
+            fix.trim_end().replace('\n', "; "),
+        ),
+        None => Finding::new(
+            "hilink_no_connection",
+            error.trim_end().replace('\n', "; "),
+            fallback_fix,
+        ),
+    }
 }
 
 fn announce(
@@ -481,9 +488,8 @@ fn watch(client: &Client, mut lan: Option<&mut Lan>, stop: &AtomicBool) -> Optio
                 ))
             }
             Err(e) => {
-                return Some(Finding::new(
-                    "hilink_no_connection",
-                    failure(e).message,
+                return Some(no_connection(
+                    &e.to_string(),
                     "check that the stick is still plugged in",
                 ))
             }
@@ -497,6 +503,24 @@ mod tests {
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_client_error_is_one_line_with_its_own_fix() {
+        let f = no_connection(
+            "http://127.0.0.1:8/api/monitoring/status did not answer within 5s\nfix: check that the stick is plugged in",
+            "fallback",
+        );
+        assert_eq!(
+            f.summary,
+            "http://127.0.0.1:8/api/monitoring/status did not answer within 5s"
+        );
+        assert_eq!(f.fix, "check that the stick is plugged in");
+        let f = no_connection("no route to host", "fallback");
+        assert_eq!(
+            (f.summary.as_str(), f.fix.as_str()),
+            ("no route to host", "fallback")
+        );
     }
 
     #[test]

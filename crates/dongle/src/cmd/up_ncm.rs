@@ -10,8 +10,8 @@
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
-    connecting, label, now, open, prepare, radio, remember, tag, wait_to_retry, who, Given,
-    RADIO_EVERY,
+    connecting, label, now, open, port_gone, prepare, radio, remember, tag, wait_to_retry, who,
+    Given, RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
@@ -268,11 +268,15 @@ fn attempt(
     announce(ctx, &state, &host, &conf, started.elapsed());
     let ended = supervise(&s, &urcs, &cand.apn, &mut conf, &mut state, stop);
     host.teardown(&mut conf);
-    let down = ndis::disconnect(&s, Duration::from_secs(5));
+    // A stick that is gone (unplugged, reset) has no session left to end.
+    let gone = ended.is_none() && port_gone(&s);
+    let down = gone || ndis::disconnect(&s, Duration::from_secs(5));
     match ended {
         None => {
             state.remove();
-            if !ctx.global.quiet {
+            // In the daemon, a stick that is gone was reported by the daemon itself.
+            let reported = gone && label().is_some();
+            if !ctx.global.quiet && !reported {
                 eprintln!(
                     "{}link down (stopped){}",
                     who(),

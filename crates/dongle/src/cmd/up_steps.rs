@@ -237,6 +237,14 @@ pub fn now() -> Option<u64> {
 /// Say why the link is down and wait out the backoff. `false` when asked
 /// to stop meanwhile.
 pub fn wait_to_retry(finding: &Finding, backoff: &mut Backoff, stop: &AtomicBool) -> bool {
+    // In the daemon a port that vanished mostly means the whole stick did: the
+    // daemon sees it gone at its next scan, says so in one line and stops this
+    // worker. A "retrying in 5 s" line first (a retry that never comes) would
+    // be a second, misleading line for one event.
+    if finding.problem == "port_gone" && label().is_some() && stopped_within(stop, GONE_GRACE) {
+        log::info!("{}{} [{}]", who(), finding.summary, finding.problem);
+        return false;
+    }
     let wait = backoff.next_delay();
     eprintln!(
         "{}{} [{}] — retrying in {} s (fix: {})",
@@ -254,4 +262,35 @@ pub fn wait_to_retry(finding: &Finding, backoff: &mut Backoff, stop: &AtomicBool
         std::thread::sleep(Duration::from_millis(100));
     }
     true
+}
+
+/// How long a daemon worker whose port vanished waits for the daemon to notice
+/// the stick is gone (it scans at least every 500 ms) before reporting it itself.
+const GONE_GRACE: Duration = Duration::from_secs(2);
+
+/// Whether `stop` is set within `d`.
+fn stopped_within(stop: &AtomicBool, d: Duration) -> bool {
+    let deadline = Instant::now() + d;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether a stop is the daemon letting go of a stick that is gone (its port
+/// node went with it): the daemon has said so in its own line, and the
+/// worker's "link down (stopped)" would say it again, less accurately.
+pub fn gone_under_daemon(port: &std::path::Path) -> bool {
+    label().is_some() && !port.exists()
+}
+
+/// Whether the session's port has vanished (the stick was unplugged or reset,
+/// even if it is already back under the same name).
+pub fn port_gone(s: &AtSession) -> bool {
+    matches!(s.command("AT"), Err(dongle_at::AtError::PortGone { .. }))
 }

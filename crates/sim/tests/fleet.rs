@@ -301,3 +301,19 @@ fn a_stick_that_vanished_by_itself_is_replugged_healed_and_its_session_dropped()
         "nothing left to end"
     );
 }
+
+/// A scenario names ports per stick (`ttyUSB1` is every stick's second port), whatever
+/// host-wide name the port has.
+#[test]
+fn scenario_ports_are_named_per_stick() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let s = common::scenario("[ports.ttyUSB1]\nsilent = true\n");
+    let fleet = Fleet::start("e3372", 3, t.path(), s).expect("start");
+    let m = fleet.modem(2).expect("stick 3");
+    assert_eq!(m.ports[1].tty, "ttyUSB5");
+    let silent = open(&m.ports[1].path);
+    silent.send("AT\r");
+    let (got, end) = silent.read_until("OK", Duration::from_millis(300));
+    assert!(matches!(end, ReadEnd::Timeout), "{got:?}");
+    assert!(open(&m.ports[0].path).at("AT").contains("OK"));
+}

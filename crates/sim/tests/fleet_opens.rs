@@ -68,5 +68,9 @@ fn one_watcher_for_the_fleet_and_events_reach_the_right_port() {
     assert!(matches!(end, ReadEnd::Found), "{got:?}");
 
     drop(fleet);
-    assert_eq!(inotify_instances(), before, "the watcher is closed with the fleet");
+    assert_eq!(
+        inotify_instances(),
+        before,
+        "the watcher is closed with the fleet"
+    );
 }

@@ -131,8 +131,14 @@ const SYNC_TIMEOUT: Duration = Duration::from_millis(500);
 /// long after the timeout).
 const QUIET: Duration = Duration::from_millis(100);
 
-/// How long the reader blocks before checking whether to stop.
+/// How long a waiting command sleeps between checks of its deadline and
+/// cancel token.
 const READ_SLICE: Duration = Duration::from_millis(50);
+/// How long the reader blocks before checking whether to stop. Stopping
+/// wakes it at once ([`Transport::wake`]); the slice only bounds a transport
+/// that cannot be woken. Long, because a daemon with 32 idle modems has 32
+/// readers, and each wake-up is CPU spent on nothing.
+const READER_SLICE: Duration = Duration::from_secs(1);
 
 impl AtSession {
     /// Start a session: spawns the reader thread.
@@ -413,7 +419,7 @@ fn read_loop(s: &Shared) {
     let mut buf = [0u8; 2048];
     let mut events = Vec::new();
     while !s.stop.load(Ordering::SeqCst) {
-        let n = match s.transport.read(&mut buf, READ_SLICE) {
+        let n = match s.transport.read(&mut buf, READER_SLICE) {
             Ok(0) => return close(s, "end of file".into()),
             Ok(n) => n,
             Err(e)

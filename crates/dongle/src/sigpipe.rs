@@ -2,7 +2,8 @@
 //!
 //! Rust ignores SIGPIPE, so `dongle list | head -1` would make `println!`
 //! panic on the closed pipe. Unix tools are expected to end quietly there;
-//! the default action does exactly that. This is the program's only `unsafe`.
+//! the default action does exactly that. One of the binary's two small
+//! `unsafe` modules (the other: `daemon/trim.rs`).
 
 /// Call once at start, before any threads exist.
 pub fn restore_default() {

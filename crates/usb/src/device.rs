@@ -263,7 +263,8 @@ impl Sysfs {
             .flatten()
     }
 
-    fn device_names(&self) -> Result<Vec<String>, UsbError> {
+    /// The names of the USB devices (`1-1.4`, not root hubs or interfaces), in USB-path order.
+    pub fn device_names(&self) -> Result<Vec<String>, UsbError> {
         let dir = self.devices_dir();
         if !dir.is_dir() {
             return Err(UsbError::NoSysfs { path: dir });

@@ -300,14 +300,16 @@ fn supervise(
     let started = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) {
+            let gone = gone_under_daemon(std::path::Path::new(&state.port), watch);
             terminate(pppd);
             state.remove();
-            if !ctx.global.quiet && !gone_under_daemon(std::path::Path::new(&state.port)) {
+            if !ctx.global.quiet && !gone {
                 eprintln!("{}link down (stopped)", who());
             }
             return Ok(Ended::Stopped);
         }
-        match pppd.events.recv_timeout(Duration::from_millis(50)) {
+        // Wakes for every pppd line; otherwise idle (one loop per modem in the daemon).
+        match pppd.events.recv_timeout(Duration::from_millis(250)) {
             Ok(PppEvent::Log(l)) => log.push(l),
             Ok(PppEvent::Info(i)) => {
                 info = i;

@@ -346,7 +346,8 @@ fn supervise(
                 let _ = state.save();
             }
         }
-        std::thread::sleep(Duration::from_millis(100));
+        // Idle most of the time: a daemon runs one of these per modem.
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 

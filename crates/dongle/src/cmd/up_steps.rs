@@ -14,6 +14,7 @@ use dongle_connect::input::{read_secret, Apn, Code, Credential, InputError};
 use dongle_connect::state::{LinkState, Radio};
 use dongle_connect::{dial, sim, Finding};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// What the user gave, checked before anything reaches the modem.
@@ -111,13 +112,13 @@ pub fn prepare(s: &AtSession, a: &UpArgs, given: &Given) -> Result<Prepared, Fin
     // candidate) and parsing it is the slow part of `up` on small machines.
     let db = match given.apn {
         Some(_) => None,
-        None => ApnDatabase::load(None).map_err(|e| log::warn!("{e}")).ok(),
+        None => apn_database(),
     };
     let memory = ApnMemory::open(ApnMemory::default_path()).ok();
     let found = candidates_for(
         imsi.as_deref(),
         iccid.as_deref(),
-        db.as_ref(),
+        db.as_deref(),
         memory.as_ref(),
         given.apn.as_ref().map(Apn::as_str),
     )
@@ -143,6 +144,24 @@ pub fn prepare(s: &AtSession, a: &UpArgs, given: &Given) -> Result<Prepared, Fin
         candidates,
         sim_key: sim_key(iccid.as_deref(), imsi.as_deref()),
     })
+}
+
+/// The provider database, parsed once for all the modems that need it at the
+/// same time (the daemon starting with 32 sticks) and freed when none does:
+/// parsed, it is a few MB, held for seconds.
+fn apn_database() -> Option<Arc<ApnDatabase>> {
+    static SHARED: Mutex<Weak<ApnDatabase>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(db) = shared.upgrade() {
+        return Some(db);
+    }
+    let db = Arc::new(
+        ApnDatabase::load(None)
+            .map_err(|e| log::warn!("{e}"))
+            .ok()?,
+    );
+    *shared = Arc::downgrade(&db);
+    Some(db)
 }
 
 /// The APN worked: next time it is tried first (connect_and_hilink.md §5.3:
@@ -283,10 +302,12 @@ fn stopped_within(stop: &AtomicBool, d: Duration) -> bool {
 }
 
 /// Whether a stop is the daemon letting go of a stick that is gone (its port
-/// node went with it): the daemon has said so in its own line, and the
-/// worker's "link down (stopped)" would say it again, less accurately.
-pub fn gone_under_daemon(port: &std::path::Path) -> bool {
-    label().is_some() && !port.exists()
+/// node went with it, or a session on one of its ports finds the port dead
+/// although a replugged stick already brought the node back): the daemon has
+/// said so in its own line, and the worker's "link down (stopped)" would say
+/// it again, less accurately.
+pub fn gone_under_daemon(port: &std::path::Path, session: Option<&AtSession>) -> bool {
+    label().is_some() && (!port.exists() || session.is_some_and(port_gone))
 }
 
 /// Whether the session's port has vanished (the stick was unplugged or reset,

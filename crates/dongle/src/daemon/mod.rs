@@ -17,6 +17,7 @@
 pub mod control;
 pub mod modem;
 pub mod notify;
+mod trim;
 
 use crate::cli::{DaemonArgs, Global};
 use crate::context::Context;
@@ -33,6 +34,8 @@ use std::time::{Duration, Instant};
 
 /// Longest time between two scans.
 const TICK: Duration = Duration::from_millis(500);
+/// How often systemd's STATUS line is brought up to date.
+const STATUS_EVERY: Duration = Duration::from_secs(2);
 /// How long shutdown waits for links to go down cleanly.
 const SHUTDOWN: Duration = Duration::from_secs(20);
 
@@ -176,7 +179,6 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
         policy.clone(),
     );
 
-    let metrics = start_metrics(&policy, &fleet, ctx.sysfs.root())?;
     let notifier = notify::Notifier::from_env();
     let mut events = dongle_usb::uevent::UeventSocket::open()
         .map_err(|e| log::info!("no kernel uevents ({e}); scanning sysfs every {TICK:?}"))
@@ -187,21 +189,54 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
         std::process::id(),
         sock.display()
     );
-    scan(&ctx.sysfs, &ctx.global, &policy, &mut lock(&fleet));
+    let mut seen = Seen::default();
+    scan(
+        &ctx.sysfs,
+        &ctx.global,
+        &policy,
+        &mut lock(&fleet),
+        &mut seen,
+        true,
+    );
+    // After the first scan, so the first scrape already lists the modems.
+    let metrics = match start_metrics(&policy, &fleet, ctx.sysfs.root()) {
+        Ok(m) => m,
+        Err(f) => {
+            shutdown(&mut lock(&fleet));
+            let _ = std::fs::remove_file(&sock);
+            let _ = std::fs::remove_file(control::pid_path());
+            return Err(f);
+        }
+    };
     notifier.send("READY=1");
     let mut last_ping = Instant::now();
     let mut last_summary = String::new();
+    let mut last_status = Instant::now();
     while !stop.load(Ordering::SeqCst) {
-        wait_for_change(events.as_mut());
-        scan(&ctx.sysfs, &ctx.global, &policy, &mut lock(&fleet));
+        let event = wait_for_change(events.as_mut());
+        scan(
+            &ctx.sysfs,
+            &ctx.global,
+            &policy,
+            &mut lock(&fleet),
+            &mut seen,
+            event,
+        );
         if let Some(every) = notifier.ping_every() {
             if last_ping.elapsed() >= every {
                 notifier.send("WATCHDOG=1");
                 last_ping = Instant::now();
             }
         }
+        if last_status.elapsed() < STATUS_EVERY {
+            continue;
+        }
+        last_status = Instant::now();
         let summary = summary(&lock(&fleet));
         if summary != last_summary {
+            // Links came or went: the work that brought them (the provider
+            // database above all) has been freed.
+            trim::release_free_memory();
             notifier.send(&format!("STATUS={summary}"));
             last_summary = summary;
         }
@@ -301,12 +336,12 @@ fn summary(f: &Fleet) -> String {
     format!("{} modems, {} online", f.slots.len(), up)
 }
 
-/// Until the kernel reports a USB, tty or net change, or [`TICK`] passes.
-/// A change comes as a burst (device, interfaces, ttys): drain it first.
-fn wait_for_change(events: Option<&mut dongle_usb::uevent::UeventSocket>) {
+/// Until the kernel reports a change, or [`TICK`] passes; `true` on a
+/// change. A change comes as a burst (device, interfaces, ttys): drain it.
+fn wait_for_change(events: Option<&mut dongle_usb::uevent::UeventSocket>) -> bool {
     let Some(sock) = events else {
         std::thread::sleep(TICK);
-        return;
+        return false;
     };
     match sock.recv(TICK) {
         Ok(Some(_)) => {
@@ -316,27 +351,83 @@ fn wait_for_change(events: Option<&mut dongle_usb::uevent::UeventSocket>) {
                     break;
                 }
             }
+            true
         }
-        Ok(None) => {}
-        // Overflow or error: the scan that follows catches up.
-        Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        Ok(None) => false,
+        // Overflow or error: a full scan catches up.
+        Err(_) => {
+            std::thread::sleep(Duration::from_millis(50));
+            true
+        }
     }
 }
 
-/// Bring the slots in line with what sysfs shows now.
-fn scan(sysfs: &Sysfs, global: &Global, policy: &Arc<Policy>, fleet: &mut Fleet) {
-    let devices = match sysfs.devices() {
-        Ok(d) => d,
+/// What the last full scan saw: each USB device's name and `devnum`.
+type Seen = BTreeMap<String, Option<String>>;
+
+/// The modems present now. Reading every attribute of every device twice a
+/// second costs a fleet host more than everything else the daemon does, so a
+/// full read happens only when the kernel sent an event or the set of
+/// devices (names, device numbers) changed; otherwise only the devices
+/// whose ports are still binding are read again.
+fn present(
+    sysfs: &Sysfs,
+    fleet: &Fleet,
+    seen: &mut Seen,
+    event: bool,
+) -> Option<BTreeMap<String, UsbDevice>> {
+    let names = match sysfs.device_names() {
+        Ok(n) => n,
         Err(e) => {
             log::warn!("cannot read {}: {e}", sysfs.root().display());
-            return;
+            return None;
         }
     };
-    let present: BTreeMap<String, UsbDevice> = devices
+    let now: Seen = names
         .into_iter()
-        .filter(modem::is_modem)
-        .map(|d| (d.path.clone(), d))
+        .map(|n| {
+            let devnum = std::fs::read_to_string(sysfs.device_dir(&n).join("devnum")).ok();
+            (n, devnum)
+        })
         .collect();
+    let full = event || now != *seen;
+    *seen = now;
+    let devices = if full {
+        sysfs.devices().ok()?
+    } else {
+        // Slots of devices already gone stay until their worker lets go;
+        // they are not present.
+        fleet
+            .slots
+            .values()
+            .filter(|s| seen.contains_key(&s.dev.path))
+            .filter_map(|s| match modem::need(&s.dev) {
+                Need::Settle => sysfs.device(&s.dev.path).ok(),
+                _ => Some(s.dev.clone()),
+            })
+            .collect()
+    };
+    Some(
+        devices
+            .into_iter()
+            .filter(modem::is_modem)
+            .map(|d| (d.path.clone(), d))
+            .collect(),
+    )
+}
+
+/// Bring the slots in line with what sysfs shows now.
+fn scan(
+    sysfs: &Sysfs,
+    global: &Global,
+    policy: &Arc<Policy>,
+    fleet: &mut Fleet,
+    seen: &mut Seen,
+    event: bool,
+) {
+    let Some(present) = present(sysfs, fleet, seen, event) else {
+        return;
+    };
     // Gone, or replugged (a new device number at the same path).
     let gone: Vec<String> = fleet
         .slots

@@ -176,6 +176,10 @@ pub struct UpArgs {
     /// Do not add a default route through the link.
     #[arg(long)]
     pub no_default_route: bool,
+    /// NDIS (--via ncm) authentication with --user/--password: pap, chap (default), mschapv2
+    /// or none; PPP leaves it to pppd's negotiation.
+    #[arg(long, value_name = "pap|chap|mschapv2|none")]
+    pub auth: Option<String>,
 }
 
 #[derive(Args, Debug)]

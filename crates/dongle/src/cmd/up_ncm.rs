@@ -40,15 +40,21 @@ struct Plan {
 
 fn plan(a: &UpArgs) -> Result<Plan, Failure> {
     let given = Given::read(a)?;
-    // ModemManager's default with credentials is CHAP; $DONGLE_NDIS_AUTH overrides.
-    let auth = match std::env::var("DONGLE_NDIS_AUTH") {
-        Ok(v) => Auth::parse(&v).ok_or_else(|| {
+    // ModemManager's default with credentials is CHAP; --auth, else $DONGLE_NDIS_AUTH, overrides.
+    let given_auth = match &a.auth {
+        Some(v) => Some(("--auth", v.clone())),
+        None => std::env::var("DONGLE_NDIS_AUTH")
+            .ok()
+            .map(|v| ("DONGLE_NDIS_AUTH", v)),
+    };
+    let auth = match given_auth {
+        Some((from, v)) => Auth::parse(&v).ok_or_else(|| {
             Failure::new(
                 Exit::Usage,
-                format!("DONGLE_NDIS_AUTH={v:?}: use none, pap, chap or mschapv2"),
+                format!("{from} {v:?}: use none, pap, chap or mschapv2"),
             )
         })?,
-        Err(_) => Auth::Chap,
+        None => Auth::Chap,
     };
     Ok(Plan { given, auth })
 }

@@ -127,6 +127,7 @@ impl Settings {
             register_timeout: 60,
             no_roaming: !self.roaming,
             no_default_route: !self.default_route,
+            auth: None,
         }
     }
 }

@@ -1,0 +1,319 @@
+//! `dongle daemon` under faults (issue 7): a port that vanishes mid-command, a modem reset, the
+//! network ending the data session, a pppd crash, a HiLink stick that stops answering, and a
+//! control-socket client that connects and says nothing. For each: the daemon process stays
+//! alive, its control socket answers a status request within 2 s all through the fault, the
+//! modem is back `up` by itself once the fault clears (the reconnect backoff starts at 5 s),
+//! and the log has exactly one line naming the modem and the event.
+//!
+//! The sticks are `dongle sim e3372 --count N` driven through its stdin (`unplug`, `replug`,
+//! `drop`, `heal`); PPP runs a pppd stand-in that crashes on request.
+
+#[path = "daemon_harness.rs"]
+mod harness;
+use harness::*;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A pppd stand-in: prints the lines real pppd prints when the link comes up, then stays up
+/// until SIGTERM (exit 5, as pppd) — or kills itself with SIGSEGV once `$FAKE_PPPD_DIR/crash`
+/// appears (the file is removed first, so the next pppd stays up).
+const CRASHING_PPPD: &str = r#"#!/bin/bash
+dir=${FAKE_PPPD_DIR:?}
+n=$(( $(cat "$dir/runs" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$dir/runs"
+trap 'echo "Terminating on signal 15"; exit 5' TERM
+echo "Using interface ppp0"
+echo "Connect: ppp0 <--> /dev/ttyUSB0"
+echo "local  IP address 10.64.12.34"
+echo "remote IP address 10.64.64.64"
+echo "primary   DNS address 194.154.192.1"
+while :; do
+    if [ -e "$dir/crash" ]; then rm -f "$dir/crash"; kill -SEGV $$; fi
+    sleep 0.1
+done
+"#;
+
+/// The lines of `log` that name `device`, without the `Online:` announcement and its
+/// indented notes (they are the recovery, not the fault).
+fn event_lines(log: &str, device: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains(device) && !l.contains("Online:"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_port_that_vanishes_mid_command_is_one_line_and_the_stick_comes_back() {
+    // The PCUI port unplugs the whole stick when ^NDISSTATQRY? arrives: while connecting
+    // (the stale-session check) and, were it ever up, at every supervision poll.
+    let mut bed = Bed::start_with(
+        "e3372",
+        2,
+        Some("[ports.ttyUSB1]\nvanish_on = \"AT^NDISSTATQRY?\"\n"),
+    );
+    bed.start_daemon(None);
+    // Both sticks vanish on their first connect; the daemon notices each.
+    bed.wait_log(0, &["1-1.1", "is gone"], 20);
+    bed.wait_log(0, &["1-1.2", "is gone"], 20);
+    bed.wait_devices(&[], 10);
+    // Gone means gone: no worker keeps trying a stick that is not there.
+    bed.responsive_for(Duration::from_secs(6), "with both sticks gone");
+    bed.wait_devices(&[], 1);
+    let gone = bed.log();
+    let ev = event_lines(&gone, "1-1.1");
+    let about: Vec<&String> = ev
+        .iter()
+        .filter(|l| !l.contains("(ncm)")) // its arrival
+        .collect();
+    assert_eq!(
+        about.len(),
+        1,
+        "one line for the vanished stick, not {about:#?}\n{gone}"
+    );
+    assert!(about[0].contains("1-1.1") && about[0].contains("is gone"));
+    assert!(
+        !gone.contains("retrying in"),
+        "no retry announced for a stick that is gone:\n{gone}"
+    );
+
+    // Stick 1 is replaced by a healthy one (same path): online by itself, no command typed.
+    let mark = bed.log().len();
+    bed.sim_control("heal 1");
+    bed.sim_control("replug 1");
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("replaced stick online {t:?} after its replug");
+    // Stick 2 comes back with its fault: it vanishes again, and again the daemon survives.
+    let mark2 = bed.log().len();
+    bed.sim_control("replug 2");
+    bed.wait_log(mark2, &["1-1.2", "is gone"], 20);
+    bed.responsive_for(Duration::from_secs(2), "after stick 2 vanished again");
+    assert_eq!(bed.phase("1-1.1"), "up", "the neighbour is untouched");
+    let after = bed.log_since(mark2);
+    assert_eq!(
+        lines_with(&after, &["1-1.2", "is gone"]).len(),
+        1,
+        "{after}"
+    );
+}
+
+#[test]
+fn a_modem_reset_is_one_line_and_the_link_comes_back() {
+    let mut bed = Bed::start(2);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    bed.wait_online("1-1.2", 0, 30);
+    let mark = bed.log().len();
+    // A reset: every port vanishes and the stick re-enumerates at once (new devnum).
+    bed.sim_control("unplug 1");
+    bed.sim_control("replug 1");
+    bed.wait_log(mark, &["1-1.1", "is gone"], 10);
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("back online {t:?} after the reset was seen");
+    // Every line the fault caused, and nothing about the neighbour.
+    bed.responsive_for(Duration::from_secs(1), "after the reset");
+    let log = bed.log_since(mark);
+    let ev = event_lines(&log, "1-1.1");
+    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains("(ncm)")).collect();
+    assert_eq!(fault.len(), 1, "one line for the reset: {fault:#?}\n{log}");
+    assert!(fault[0].contains("is gone"), "{log}");
+    assert!(event_lines(&log, "1-1.2").is_empty(), "{log}");
+    assert_eq!(bed.phase("1-1.2"), "up");
+}
+
+#[test]
+fn a_session_the_network_drops_is_one_line_and_reconnects_after_the_backoff() {
+    let mut bed = Bed::start(1);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    let mark = bed.log().len();
+    bed.sim_control("drop 1"); // ^NDISSTAT: 0 on the PCUI port
+    bed.wait_log(mark, &["1-1.1", "link_dropped"], 10);
+    // While it waits out the backoff the daemon says why.
+    let v = bed.assert_responsive("while the link is down");
+    let m = &v["modems"][0];
+    assert_eq!(m["phase"], "waiting", "{v}");
+    assert_eq!(m["problem"], "link_dropped", "{v}");
+    bed.responsive_for(Duration::from_secs(2), "during the backoff");
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("session back {t:?} after the drop");
+    let log = bed.log_since(mark);
+    let ev = event_lines(&log, "1-1.1");
+    assert_eq!(ev.len(), 1, "one line for the drop: {ev:#?}\n{log}");
+    assert!(
+        ev[0].contains("NDIS session down") && ev[0].contains("retrying in 5 s"),
+        "{log}"
+    );
+}
+
+/// `count` sticks that the daemon connects over PPP with [`CRASHING_PPPD`]; the pppd stand-in's
+/// directory is `pppd-dir`.
+fn ppp_bed(count: usize) -> Bed {
+    let mut bed = Bed::start(count);
+    script(&bed.path("pppd"), CRASHING_PPPD);
+    std::fs::create_dir(bed.path("pppd-dir")).unwrap();
+    let (pppd, dir) = (bed.path("pppd"), bed.path("pppd-dir"));
+    bed.env("DONGLE_PPPD", pppd.to_str().unwrap());
+    bed.env("FAKE_PPPD_DIR", dir.to_str().unwrap());
+    std::fs::write(bed.path("config.toml"), "[defaults]\nvia = \"ppp\"\n").unwrap();
+    bed
+}
+
+#[test]
+fn a_modem_reset_under_ppp_is_one_line_and_the_link_comes_back() {
+    let mut bed = ppp_bed(1);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    let mark = bed.log().len();
+    bed.sim_control("unplug 1");
+    bed.sim_control("replug 1");
+    bed.wait_log(mark, &["1-1.1", "is gone"], 10);
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("PPP back online {t:?} after the reset was seen");
+    bed.responsive_for(Duration::from_secs(1), "after the reset");
+    let log = bed.log_since(mark);
+    let ev = event_lines(&log, "1-1.1");
+    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains("(ncm)")).collect();
+    assert_eq!(fault.len(), 1, "one line for the reset: {fault:#?}\n{log}");
+    assert!(fault[0].contains("is gone"), "{log}");
+}
+
+#[test]
+fn a_pppd_crash_is_named_as_a_crash_and_the_link_comes_back() {
+    let mut bed = ppp_bed(1);
+    let dir = bed.path("pppd-dir");
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    assert_eq!(bed.status()[0]["link"]["via"], "ppp");
+    let mark = bed.log().len();
+    std::fs::write(dir.join("crash"), "").unwrap();
+    bed.wait_log(mark, &["1-1.1", "pppd"], 10);
+    bed.responsive_for(Duration::from_secs(2), "after pppd crashed");
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("PPP back {t:?} after the crash");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("runs")).unwrap().trim(),
+        "2",
+        "one new pppd, not a storm"
+    );
+    let log = bed.log_since(mark);
+    let ev = event_lines(&log, "1-1.1");
+    assert_eq!(ev.len(), 1, "one line for the crash: {ev:#?}\n{log}");
+    assert!(
+        ev[0].contains("pppd crashed (killed by signal 11 (SIGSEGV))")
+            && ev[0].contains("[ppp_crashed]")
+            && ev[0].contains("retrying in 5 s"),
+        "{log}"
+    );
+}
+
+/// A client that connects to the control socket and sends nothing (a stuck script, `socat`
+/// left open) is cut off by the daemon's 2 s read timeout with an error line, and a
+/// `dongle status` started meanwhile still gets its answer (the control socket is served by
+/// one thread: the silent client delays it by up to that timeout; see the report of issue 7).
+#[test]
+fn a_silent_control_client_is_cut_off_and_status_still_answers() {
+    let mut bed = Bed::start(1);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    let silent = UnixStream::connect(bed.path("run/dongle.sock")).unwrap();
+    let t = Instant::now();
+    let out = bed.cmd(&["--json", "status"]).output().unwrap();
+    let took = t.elapsed();
+    eprintln!("dongle status behind a silent client: {took:?}");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        bed.log()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["phase"], "up", "{v}");
+    // The silent client gets an error line, not a hang, and the daemon lives on.
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(&silent).read_line(&mut line).unwrap();
+    assert!(
+        line.contains("\"ok\":false") && line.contains("cannot read the request"),
+        "{line}"
+    );
+    // A client that sends half a request and stalls is cut off the same way.
+    let half = UnixStream::connect(bed.path("run/dongle.sock")).unwrap();
+    (&half).write_all(b"{\"cmd\":").unwrap();
+    half.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut line = String::new();
+    BufReader::new(&half).read_line(&mut line).unwrap();
+    assert!(line.contains("\"ok\":false"), "{line}");
+    bed.assert_responsive("after the silent clients");
+    assert_eq!(bed.phase("1-1.1"), "up");
+}
+
+/// The HiLink path of `dongle up` (what a daemon worker runs for a HiLink stick) when the
+/// stick stops answering: one line, no hang, and the link back by itself once it answers.
+/// Run as `dongle up URL` against the simulator's HiLink server: the daemon finds modems
+/// by USB device, and the simulated HiLink stick has none (its API is on loopback).
+#[test]
+fn a_hilink_stick_that_stops_answering_is_one_line_and_the_link_comes_back() {
+    use dongle_sim::hilink::{HilinkOptions, HilinkServer};
+    let stick = HilinkServer::start("127.0.0.1:0", HilinkOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("up.log");
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let mut up = Command::new(assert_cmd::cargo::cargo_bin("dongle"))
+        .env("DONGLE_LOCK_DIR", dir.path())
+        .env("DONGLE_RUN_DIR", dir.path().join("run"))
+        .env_remove("DONGLE_LOG")
+        .args(["up", "--via", "hilink", &stick.url()])
+        .stdout(Stdio::from(log_file.try_clone().unwrap()))
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let wait_for = |what: &str, from: usize, secs: u64| {
+        let t = Instant::now();
+        while !log().get(from..).unwrap_or("").contains(what) {
+            assert!(
+                t.elapsed() < Duration::from_secs(secs),
+                "no {what:?} within {secs} s:\n{}",
+                log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        t.elapsed()
+    };
+    wait_for("Online: HiLink", 0, 30);
+    let mark = log().len();
+    stick.set_unresponsive(true);
+    // The watch asks every 5 s; the client's timeouts end the hung request.
+    let noticed = wait_for("retrying in", mark, 60);
+    eprintln!("a hung stick noticed within {noticed:?}");
+    assert!(
+        up.try_wait().unwrap().is_none(),
+        "dongle up exited:\n{}",
+        log()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    stick.set_unresponsive(false);
+    let back = wait_for("Online: HiLink", mark, 60);
+    eprintln!("online again {back:?} after the stick answered");
+    let _ = rustix::process::kill_process(
+        rustix::process::Pid::from_raw(up.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    );
+    let _ = up.wait();
+    let text = log();
+    let after = &text[mark..];
+    let fault: Vec<&str> = after
+        .lines()
+        .filter(|l| !l.contains("Online:") && !l.contains("link down (stopped)"))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("Stays up"))
+        .collect();
+    assert_eq!(
+        fault.len(),
+        1,
+        "one line while the stick was hung: {fault:#?}\n{text}"
+    );
+    assert!(fault[0].contains("hilink_no_connection"), "{text}");
+}

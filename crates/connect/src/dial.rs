@@ -44,7 +44,7 @@ pub fn wait_registered(
                     return Err(Finding::new(
                         "roaming_not_allowed",
                         "the modem is registered on a roaming network and roaming is not allowed",
-                        "run with --allow-roaming if your plan covers it (charges may apply)",
+                        "allow roaming if your plan covers it (charges may apply): `dongle up` without --no-roaming; for the daemon, `roaming = true` in /etc/dongle/config.toml",
                     ))
                 }
                 RegState::Denied => last = RegState::Denied,

@@ -411,6 +411,9 @@ pub struct HostConfig {
     pub resolved: bool,
     /// Add a default route through the link when there is none.
     pub default_route: bool,
+    /// Add the default route with this metric even when another default
+    /// route exists: how several modems share a host (`route_metric`).
+    pub route_metric: Option<u32>,
     /// Where DHCP client pid and lease files go.
     pub run_dir: PathBuf,
     /// How long to wait for a DHCP lease before falling back to `^DHCP`.
@@ -486,6 +489,7 @@ impl HostConfig {
             networkd: networkd_manages(iface),
             resolved: Path::new("/run/systemd/resolve").is_dir(),
             default_route,
+            route_metric: None,
             run_dir: crate::state::run_dir(),
             dhcp_timeout: Duration::from_secs(15),
         })
@@ -655,6 +659,20 @@ impl HostConfig {
         } else if l.gateway.is_unspecified() {
             c.notes
                 .push("the modem gave no gateway: no default route added".to_string());
+        } else if let Some(metric) = self.route_metric {
+            let (gw, metric) = (l.gateway.to_string(), metric.to_string());
+            self.ip(&[
+                "route",
+                "add",
+                "default",
+                "via",
+                &gw,
+                "dev",
+                &self.iface,
+                "metric",
+                &metric,
+            ])?;
+            c.route_added = Some(l.gateway);
         } else if let Some(existing) = self.default_route() {
             c.notes.push(format!(
                 "a default route exists ({existing}): not replaced; to use this link: ip route add default via {} dev {} metric 50",
@@ -1009,6 +1027,7 @@ mod tests {
             networkd: false,
             resolved: true,
             default_route: true,
+            route_metric: None,
             run_dir: "/nonexistent".into(),
             dhcp_timeout: Duration::from_secs(1),
         };

@@ -28,6 +28,10 @@ pub struct PppConfig {
     pub password: Option<Credential>,
     /// Add a default route (pppd never replaces an existing one).
     pub default_route: bool,
+    /// The default route's metric: pppd(8) `defaultroute-metric` adds it
+    /// unless a default route with the same metric exists, so several
+    /// modems can each have one.
+    pub route_metric: Option<u32>,
     /// Dead-link detection: LCP echo every N s, give up after M misses.
     pub lcp_echo: (u32, u32),
 }
@@ -51,6 +55,7 @@ impl PppConfig {
             user: None,
             password: None,
             default_route: true,
+            route_metric: None,
             lcp_echo: (10, 3),
         }
     }
@@ -78,6 +83,9 @@ impl PppConfig {
         .collect();
         if self.default_route {
             a.push("defaultroute".into());
+            if let Some(m) = self.route_metric {
+                a.extend(["defaultroute-metric".into(), m.to_string()]);
+            }
         }
         a.extend(["lcp-echo-interval".into(), self.lcp_echo.0.to_string()]);
         a.extend(["lcp-echo-failure".into(), self.lcp_echo.1.to_string()]);
@@ -298,6 +306,18 @@ mod tests {
         assert!(a.windows(2).any(|w| w == ["user", "guest"]));
         assert!(a.windows(2).any(|w| w == ["linkname", "1-1_4"]));
         assert!(!a.iter().any(|s| s == "persist"), "reconnecting is ours");
+    }
+
+    #[test]
+    fn a_route_metric_goes_with_defaultroute_only() {
+        let mut c = PppConfig::new("1-1.4");
+        assert!(!c.args(None).iter().any(|s| s == "defaultroute-metric"));
+        c.route_metric = Some(200);
+        let a = c.args(None);
+        let at = a.iter().position(|s| s == "defaultroute").unwrap();
+        assert_eq!(a[at + 1..at + 3], ["defaultroute-metric", "200"]);
+        c.default_route = false;
+        assert!(!c.args(None).iter().any(|s| s.starts_with("defaultroute")));
     }
 
     #[test]

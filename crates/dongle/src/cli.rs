@@ -180,6 +180,10 @@ pub struct UpArgs {
     /// or none; PPP leaves it to pppd's negotiation.
     #[arg(long, value_name = "pap|chap|mschapv2|none")]
     pub auth: Option<String>,
+    /// Add the default route with this metric, beside other default routes (several modems on
+    /// one host; lower wins). Applies to PPP and to NCM without a DHCP client.
+    #[arg(long, value_name = "N")]
+    pub route_metric: Option<u32>,
 }
 
 #[derive(Args, Debug)]

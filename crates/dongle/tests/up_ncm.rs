@@ -506,3 +506,42 @@ fn ncm_is_the_default_when_the_stick_offers_it() {
     let err = problem(&c.output().unwrap());
     assert!(err.contains("no-such-pppd"), "the PPP path ran: {err}");
 }
+
+#[test]
+fn a_route_metric_adds_a_default_route_beside_the_existing_one() {
+    let env = Env::new();
+    std::fs::write(
+        env.path("default"),
+        "default via 192.168.1.1 dev eth0 proto dhcp metric 100\n",
+    )
+    .unwrap();
+    let child = env.spawn(env.cmd(
+        None,
+        false,
+        &[
+            "--sim",
+            "e3372",
+            "up",
+            "--via",
+            "ncm",
+            "--apn",
+            "web.pt.lu",
+            "--route-metric",
+            "200",
+        ],
+    ));
+    env.wait_state("up", 20);
+    env.down();
+    let out = finish(child, 15);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ip = env.file("ip.log");
+    assert!(
+        ip.contains("route add default via 100.92.236.161 dev wwan0 metric 200"),
+        "{ip}"
+    );
+    assert!(
+        ip.contains("route del default via 100.92.236.161 dev wwan0"),
+        "removed on the way down: {ip}"
+    );
+    assert!(!text(&out.stdout).contains("a default route exists"));
+}

@@ -114,6 +114,7 @@ fn plan(a: &UpArgs) -> Result<Plan, Failure> {
     let given = Given::read(a)?;
     let mut ppp = PppConfig::new("dongle");
     ppp.default_route = !a.no_default_route;
+    ppp.route_metric = a.route_metric;
     ppp.user = given.user.clone();
     ppp.password = given.password.clone();
     Ok(Plan { given, ppp })

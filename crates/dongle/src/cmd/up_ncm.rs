@@ -249,7 +249,10 @@ fn attempt(
     state.apn = Some(cand.apn.to_string());
     let lease = ndis::read_dhcp(&s);
     let host = match HostConfig::detect(&iface, !a.no_default_route) {
-        Ok(h) => h,
+        Ok(h) => HostConfig {
+            route_metric: a.route_metric,
+            ..h
+        },
         Err(f) => {
             ndis::disconnect(&s, Duration::from_secs(5));
             return Err(f);

@@ -746,6 +746,7 @@ impl Policy {
             pin_file: s.pin_file,
             roaming,
             default_route: true,
+            route_metric: s.route_metric,
         }
     }
 

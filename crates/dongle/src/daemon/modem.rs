@@ -105,6 +105,7 @@ pub struct Settings {
     pub pin_file: Option<std::path::PathBuf>,
     pub roaming: bool,
     pub default_route: bool,
+    pub route_metric: Option<u32>,
 }
 
 impl Settings {
@@ -127,6 +128,7 @@ impl Settings {
             register_timeout: 60,
             no_roaming: !self.roaming,
             no_default_route: !self.default_route,
+            route_metric: self.route_metric,
             auth: None,
         }
     }

@@ -14,6 +14,8 @@
 : "${DONGLE:?}"
 GLOG=/tmp/gadget-hilink.log
 
+# The binary runs from the host's tree: note when it is rebuilt under us (a shared checkout).
+BIN_MTIME=$(host stat -c %Y "$DONGLE")
 hilink_stick
 check "cdc_ether bound to the stick's ECM interface (1-1:1.0)" wait_driver 1-1:1.0 cdc_ether 10
 check "a network interface under 1-1:1.0" wait_for /sys/bus/usb/devices/1-1:1.0/net 10
@@ -50,6 +52,8 @@ check "dongle up is online through the moved stick" wait_for_line /run/dongle-up
 check "dongle up said the stick moved" grep -q "The stick now uses 192.168.9.0/24" /run/dongle-up2.log
 capture status2 host "$DONGLE" --json status
 capture down2 host "$DONGLE" down
+host "$DONGLE" down >/run/down2.out 2>&1
+[ "$(host stat -c %Y "$DONGLE")" = "$BIN_MTIME" ] || echo "VUSB: note: $DONGLE was rebuilt during this scenario"
 check "dongle up (moved) exited" sh -c "n=300; while kill -0 $up_pid 2>/dev/null; do n=\$((n-1)); [ \$n -gt 0 ] || exit 1; sleep 0.05; done"
 check "no address on $IFACE after the second dongle down" sh -c "! ip -4 addr show dev $IFACE | grep -q inet"
 
@@ -58,6 +62,7 @@ for f in /run/dongle-up.log /run/dongle-up2.log; do
     grep -v 'Call<\|PoolKey\|Resolved:\|Connected TcpStream\|Request {\|Response {\|\] GET \|\] POST ' "$f" >"$f.short"
     show_log "$f.short" 40
 done
+show_log /run/down2.out 5
 show_log /run/udhcpc.events 10
 show_log /tmp/udhcpd.log 20
 show_log "$GLOG" 80

@@ -6,7 +6,7 @@
 //! and the log has exactly one line naming the modem and the event.
 //!
 //! The sticks are `dongle sim e3372 --count N` driven through its stdin (`unplug`, `replug`,
-//! `drop`, `heal`); PPP runs a pppd stand-in that crashes on request.
+//! `drop`, `hang`, `heal`); PPP runs a pppd stand-in that crashes on request.
 
 #[path = "daemon_harness.rs"]
 mod harness;
@@ -117,6 +117,28 @@ fn a_modem_reset_is_one_line_and_the_link_comes_back() {
     let fault: Vec<&String> = ev.iter().filter(|l| !l.contains("(ncm)")).collect();
     assert_eq!(fault.len(), 1, "one line for the reset: {fault:#?}\n{log}");
     assert!(fault[0].contains("is gone"), "{log}");
+    assert!(event_lines(&log, "1-1.2").is_empty(), "{log}");
+    assert_eq!(bed.phase("1-1.2"), "up");
+}
+
+#[test]
+fn a_modem_that_stops_answering_is_one_line_and_the_link_comes_back() {
+    let mut bed = Bed::start(2);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    bed.wait_online("1-1.2", 0, 30);
+    let mark = bed.log().len();
+    // The firmware hangs: no echo, no reply, on every port (the supervision asks every 5 s).
+    bed.sim_control("hang 1");
+    bed.wait_log(mark, &["1-1.1", "retrying in 5 s"], 20);
+    bed.responsive_for(Duration::from_secs(1), "while the modem is hung");
+    assert_eq!(bed.phase("1-1.1"), "waiting");
+    bed.sim_control("unhang 1");
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("online again {t:?} after the modem answered");
+    let log = bed.log_since(mark);
+    let ev = event_lines(&log, "1-1.1");
+    assert_eq!(ev.len(), 1, "one line for the hang: {ev:#?}\n{log}");
     assert!(event_lines(&log, "1-1.2").is_empty(), "{log}");
     assert_eq!(bed.phase("1-1.2"), "up");
 }

@@ -6,7 +6,8 @@
 //! stdin (K is 1-based: stick K sits at USB path 1-1.K); every command is acknowledged with
 //! one line on stdout once it is done, so the script knows when the ports are gone or back.
 //! Faults for daemon tests: `drop K` (the network ends stick K's data session: `NO CARRIER`,
-//! `^NDISSTAT: 0`) and `heal K` (stick K comes back from its next replug without the
+//! `^NDISSTAT: 0`), `hang K` / `unhang K` (stick K's firmware stops answering AT on every
+//! port, and answers again) and `heal K` (stick K comes back from its next replug without the
 //! scenario's faults; `replug K` also plugs in a stick that vanished by itself).
 
 use crate::cli::SimArgs;
@@ -175,10 +176,12 @@ enum Control {
     Drop(usize),
     /// No scenario faults from the stick's next plug-in on.
     Heal(usize),
+    /// The firmware stops answering (`true`) or answers again.
+    Hang(usize, bool),
     List,
 }
 
-/// `unplug K`, `replug K`, `drop K`, `heal K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
+/// `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
 /// `#` comments are nothing. The error says what is accepted.
 fn parse_control(line: &str) -> Result<Option<Control>, String> {
     let line = line.trim();
@@ -205,6 +208,8 @@ fn parse_control(line: &str) -> Result<Option<Control>, String> {
         "replug" => Ok(Some(Control::Replug(number(arg)?))),
         "drop" => Ok(Some(Control::Drop(number(arg)?))),
         "heal" => Ok(Some(Control::Heal(number(arg)?))),
+        "hang" => Ok(Some(Control::Hang(number(arg)?, true))),
+        "unhang" => Ok(Some(Control::Hang(number(arg)?, false))),
         "list" if arg.is_none() => Ok(Some(Control::List)),
         _ => Err(format!("unknown command `{line}`")),
     }
@@ -248,7 +253,7 @@ fn run_fleet(
         }
         println!(
             "\nTry: dongle --sysfs {} --dev {} list\n\
-             Stdin: `unplug K`, `replug K`, `drop K`, `heal K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
+             Stdin: `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
             started.sysfs, started.dev
         );
     }
@@ -281,7 +286,7 @@ fn run_fleet(
             Ok(None) => {}
             Ok(Some(c)) => control(ctx, &fleet, c),
             Err(e) => eprintln!(
-                "dongle sim: {e}\nfix: write `unplug K`, `replug K`, `drop K`, `heal K` (K = 1 … {count}) or `list`"
+                "dongle sim: {e}\nfix: write `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K = 1 … {count}) or `list`"
             ),
         }
         let _ = std::io::stdout().flush();
@@ -318,6 +323,8 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
         Control::Replug(k) => ("replug", "replugged", k),
         Control::Drop(k) => ("drop", "dropped", k),
         Control::Heal(k) => ("heal", "healed", k),
+        Control::Hang(k, true) => ("hang", "hung", k),
+        Control::Hang(k, false) => ("unhang", "answering", k),
     };
     if k > fleet.len() {
         eprintln!(
@@ -337,6 +344,13 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
             other => other.map(|_| ()),
         },
         Control::Heal(_) => fleet.set_scenario(index, Scenario::default()),
+        Control::Hang(_, on) => match fleet.with_modem(index, |m| m.hung = on) {
+            Ok(None) => {
+                eprintln!("dongle sim: {verb} {k}: stick {k} is unplugged\nfix: replug {k} first");
+                return;
+            }
+            other => other.map(|_| ()),
+        },
         _ => fleet.replug(index),
     }
     .and_then(|()| fleet.modem(index));
@@ -378,6 +392,8 @@ mod tests {
         assert_eq!(parse_control("list"), Ok(Some(Control::List)));
         assert_eq!(parse_control("drop 2"), Ok(Some(Control::Drop(2))));
         assert_eq!(parse_control("heal 1-1.3"), Ok(Some(Control::Heal(3))));
+        assert_eq!(parse_control("hang 2"), Ok(Some(Control::Hang(2, true))));
+        assert_eq!(parse_control("unhang 2"), Ok(Some(Control::Hang(2, false))));
         assert_eq!(parse_control(""), Ok(None));
         assert_eq!(parse_control("# comment"), Ok(None));
         assert!(parse_control("unplug 0")

@@ -10,14 +10,14 @@
 use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
-    connecting, label, now, open, port_gone, prepare, radio, remember, tag, wait_to_retry, who,
-    Given, RADIO_EVERY,
+    connecting, label, now, open, prepare, radio, remember, tag, wait_to_retry, who, Given,
+    RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
 use dongle_at::probe::ProbeOptions;
-use dongle_at::AtSession;
+use dongle_at::{AtError, AtSession};
 use dongle_catalog::PortRole;
 use dongle_connect::backoff::Backoff;
 use dongle_connect::input::Apn;
@@ -110,8 +110,10 @@ pub fn run(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failure> 
     let mut backoff = Backoff::default();
     let mut reconnects = 0;
     let mut cursor = 0;
+    // Our last session may still be up on the modem (it did not confirm its end).
+    let mut left_up = false;
     loop {
-        let finding = match attempt(ctx, a, &plan, stop, reconnects, &mut cursor) {
+        let finding = match attempt(ctx, a, &plan, stop, reconnects, &mut cursor, &mut left_up) {
             Ok(Ended::Stopped) => return Ok(()),
             Ok(Ended::Dropped(f)) => {
                 backoff.reset();
@@ -177,6 +179,7 @@ fn attempt(
     stop: &AtomicBool,
     reconnects: u32,
     cursor: &mut usize,
+    left_up: &mut bool,
 ) -> Result<Ended, Finding> {
     let started = Instant::now();
     let (control, iface) = find(ctx, a)?;
@@ -195,12 +198,18 @@ fn attempt(
     let s = AtSession::new(open(&control)?);
     let urcs = s.subscribe();
     let prepared = prepare(&s, a, &plan.given)?;
+    let ours = std::mem::take(left_up);
     if ndis::clear_stale(&s, Duration::from_secs(10))? && !ctx.global.quiet {
-        eprintln!(
-            "{}an earlier NDIS session was still up on {}: ended it first",
-            who(),
-            control.port.display()
-        );
+        if ours {
+            // Our own, left by a modem that did not answer: already reported.
+            log::info!("ended our previous NDIS session first");
+        } else {
+            eprintln!(
+                "{}an earlier NDIS session was still up on {}: ended it first",
+                who(),
+                control.port.display()
+            );
+        }
     }
     let cands = &prepared.candidates;
     if *cursor >= cands.len() {
@@ -276,10 +285,22 @@ fn attempt(
     remember(&prepared, &cand.apn);
     announce(ctx, &state, &host, &conf, started.elapsed());
     let ended = supervise(&s, &urcs, &cand.apn, &mut conf, &mut state, stop);
+    if let Some(f) = &ended {
+        // `status` says so now, not after the clean-up below.
+        state.state = "waiting".into();
+        state.problem = Some(f.problem.to_string());
+        state.local = None;
+        state.remote = None;
+        let _ = state.save();
+    }
     host.teardown(&mut conf);
-    // A stick that is gone (unplugged, reset) has no session left to end.
-    let gone = ended.is_none() && port_gone(&s);
-    let down = gone || ndis::disconnect(&s, Duration::from_secs(5));
+    // Only a modem that answers can end the session: a stick that is gone
+    // (unplugged, reset) has none left, and a hung one would hold
+    // ^NDISDUP=1,0 for its 60 s dial time limit while the link is down.
+    let answers = s.command("AT");
+    let gone = matches!(answers, Err(AtError::PortGone { .. }));
+    let down = answers.is_ok() && ndis::disconnect(&s, Duration::from_secs(5));
+    *left_up = !down && !gone;
     match ended {
         None => {
             state.remove();
@@ -289,7 +310,7 @@ fn attempt(
                 eprintln!(
                     "{}link down (stopped){}",
                     who(),
-                    if down {
+                    if down || gone {
                         ""
                     } else {
                         "; the modem did not confirm the NDIS session ended"
@@ -298,14 +319,7 @@ fn attempt(
             }
             Ok(Ended::Stopped)
         }
-        Some(f) => {
-            state.state = "waiting".into();
-            state.problem = Some(f.problem.to_string());
-            state.local = None;
-            state.remote = None;
-            let _ = state.save();
-            Ok(Ended::Dropped(f))
-        }
+        Some(f) => Ok(Ended::Dropped(f)),
     }
 }
 

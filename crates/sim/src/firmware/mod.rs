@@ -98,6 +98,9 @@ pub struct Modem {
     pub apns: Option<Vec<String>>,
     /// Number of `^RESET`/`+CFUN=1,1` reboots so far.
     pub resets: u32,
+    /// The firmware has stopped answering (a hung baseband): no echo and no reply on any
+    /// port until this is cleared again; the state is kept as it was.
+    pub hung: bool,
     errors: Vec<(String, String)>,
     cops_scan: Duration,
     initial_echo: bool,
@@ -147,6 +150,7 @@ impl Modem {
             syscfgex_mode: "00".into(),
             apns: scenario.network.apns.clone(),
             resets: 0,
+            hung: false,
             errors: scenario
                 .errors
                 .iter()
@@ -167,7 +171,7 @@ impl Modem {
         let Some(state) = self.ports.get(port) else {
             return vec![];
         };
-        if state.data_mode {
+        if state.data_mode || self.hung {
             return vec![];
         }
         let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\0');
@@ -260,7 +264,7 @@ impl Modem {
 
     /// Whether port `port` echoes what it receives.
     pub fn echo(&self, port: usize) -> bool {
-        self.ports.get(port).is_some_and(|p| p.echo)
+        !self.hung && self.ports.get(port).is_some_and(|p| p.echo)
     }
 
     /// Whether port `port` is in data mode (after `CONNECT`).

@@ -377,3 +377,16 @@ fn no_panic_on_mangled_lines() {
         }
     }
 }
+
+#[test]
+fn a_hung_firmware_neither_echoes_nor_answers_and_resumes_as_it_was() {
+    let mut m = modem("e3372");
+    assert_eq!(run(&mut m, 1, "ATE0"), ["OK"]);
+    m.hung = true;
+    assert!(!m.echo(0), "no echo while hung");
+    assert!(run(&mut m, 1, "AT").is_empty());
+    assert!(run(&mut m, 0, "AT+CGMM").is_empty());
+    m.hung = false;
+    assert!(m.echo(0) && !m.echo(1), "echo settings kept");
+    assert_eq!(run(&mut m, 1, "AT"), ["OK"]);
+}

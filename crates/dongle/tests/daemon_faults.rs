@@ -99,7 +99,17 @@ fn a_port_that_vanishes_mid_command_is_one_line_and_the_stick_comes_back() {
 
 #[test]
 fn a_modem_reset_is_one_line_and_the_link_comes_back() {
-    let mut bed = Bed::start(2);
+    // SIM-PIN locked sticks: a reset locks the SIM again, and the daemon unlocks it with the
+    // configured PIN file each time.
+    let mut bed = Bed::start_with("e3372", 2, Some("[sim]\nstate = \"pin\"\npin = \"4321\"\n"));
+    let pin = bed.path("pin");
+    std::fs::write(&pin, "4321\n").unwrap();
+    std::fs::set_permissions(&pin, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::write(
+        bed.path("config.toml"),
+        format!("[defaults]\npin_file = \"{}\"\n", pin.display()),
+    )
+    .unwrap();
     bed.start_daemon(None);
     bed.wait_online("1-1.1", 0, 30);
     bed.wait_online("1-1.2", 0, 30);

@@ -138,12 +138,13 @@ impl Bed {
             .spawn()
             .unwrap();
         self.daemon = Some(child);
-        // Ready once the control socket is there (or the daemon gave up).
+        // Ready once the control socket accepts connections (the file appears at bind(),
+        // a moment before listen()), or the daemon gave up.
         let t = Instant::now();
-        while !self.path("run/dongle.sock").exists() && self.daemon_alive() {
+        while UnixStream::connect(self.path("run/dongle.sock")).is_err() && self.daemon_alive() {
             assert!(
                 t.elapsed() < Duration::from_secs(20),
-                "no control socket after 20 s\n{}",
+                "no control socket accepting after 20 s\n{}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));

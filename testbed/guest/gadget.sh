@@ -313,7 +313,7 @@ ip addr add "\$1/24" dev $HILINK_GIF
 hilink_udhcpd $HILINK_GIF "\$1"
 SUBNET
     chmod +x /tmp/hilink-subnet.sh
-    nsenter -t "$HILINK_NS" -n sh -c ". /gadget.sh; ip link set lo up; ip addr add 192.168.8.1/24 dev $HILINK_GIF; ip link set $HILINK_GIF up; hilink_udhcpd $HILINK_GIF 192.168.8.1" \
+    nsenter -t "$HILINK_NS" -n sh -c ". /gadget.sh && ip link set lo up && ip addr add 192.168.8.1/24 dev $HILINK_GIF && ip link set $HILINK_GIF up && hilink_udhcpd $HILINK_GIF 192.168.8.1" \
         || vusb_die "setting up the stick's namespace"
     nsenter -t "$HILINK_NS" -n "$GADGET" hilink --listen 0.0.0.0:80 --log /tmp/gadget-hilink.log \
         --on-subnet '/tmp/hilink-subnet.sh "$1"' "$@" >/tmp/ffs-hilink.log 2>&1 &

@@ -28,6 +28,15 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 host_bg DONGLE_DHCP=/run/udhcpc "$DONGLE" -v up >/run/dongle-up.log 2>&1
 up_pid=$!
 check "$IFACE got the lease 192.168.8.100/24 through dongle up" wait_ppp_addr "$IFACE" "192.168.8.100/24" 40
+if [ "$VUSB_FAILS" != 0 ]; then
+    # Everything after this needs the lease: show why there is none while there is time.
+    show_log /run/dongle-up.log 30
+    show_log /run/udhcpc.events 10
+    show_log /tmp/udhcpd.log 20
+    nsenter -t "$HILINK_NS" -n ip addr show dev "$HILINK_GIF" | sed 's/^/VUSB: stick side: /'
+    ip addr show dev "$IFACE" | sed 's/^/VUSB: host side: /'
+    finish
+fi
 check "dongle up said it is online over HiLink on $IFACE" wait_for_line /run/dongle-up.log "Online: HiLink http://192.168.8.1 on $IFACE 192.168.8.100/24 (DHCP (udhcpc)" 40
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "VUSB: time up ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')"

@@ -319,6 +319,24 @@ SUBNET
         --on-subnet '/tmp/hilink-subnet.sh "$1"' "$@" >/tmp/ffs-hilink.log 2>&1 &
     HILINK_PID=$!
     wait_for_line /tmp/gadget-hilink.log READY 10 || vusb_die "dongle-gadget hilink did not start: $(cat /tmp/ffs-hilink.log)"
+    # The host side's carrier follows f_ecm's connection notifications, sent when usb0 opens and
+    # closes; the move into the namespace closes and reopens it right after the bind, and now
+    # and then the host is left with the "disconnected" one (eth0 NO-CARRIER, no DHCP ever). A
+    # real stick's link is simply up: wait for the carrier, bounce usb0 if it does not come.
+    _hif=$(ls /sys/bus/usb/devices/1-1:1.0/net 2>/dev/null | head -1)
+    [ -n "$_hif" ] || vusb_die "no host-side interface under 1-1:1.0"
+    ip link set "$_hif" up
+    _n=0
+    until [ "$(cat "/sys/class/net/$_hif/carrier" 2>/dev/null)" = 1 ]; do
+        _n=$((_n + 1))
+        [ "$_n" -le 200 ] || vusb_die "$_hif has no carrier (the stick's usb0 bounced 4 times)"
+        if [ $((_n % 50)) = 0 ]; then
+            echo "VUSB: note: $_hif has no carrier after $((_n / 20)) s: bouncing the stick's usb0"
+            nsenter -t "$HILINK_NS" -n sh -c "ip link set $HILINK_GIF down; ip link set $HILINK_GIF up"
+        fi
+        sleep 0.05
+    done
+    ip link set "$_hif" down
 }
 wait_for_line() {   # FILE TEXT [SECS]
     _n=$(( ${3:-10} * 20 ))

@@ -237,9 +237,26 @@ fn configure(host: &HostConfig) -> Result<Configured, Finding> {
 }
 
 fn no_lease(host: &HostConfig) -> Finding {
+    let carrier = std::fs::read_to_string(format!("/sys/class/net/{}/carrier", host.iface)).ok();
+    lease_finding(&host.iface, carrier.as_deref())
+}
+
+/// Why there is no lease. `carrier` is sysfs's `carrier` file ("0"/"1"; absent
+/// while the interface is down): without a carrier no DHCP answer can come,
+/// and the cause is the stick or the USB link, not DHCP.
+fn lease_finding(iface: &str, carrier: Option<&str>) -> Finding {
+    if carrier.map(str::trim) == Some("0") {
+        return Finding::new(
+            "no_address",
+            format!(
+                "{iface} has no link (no carrier): the stick has not brought its network side up"
+            ),
+            "wait for the stick to finish starting, or replug it; then dongle up again",
+        );
+    }
     Finding::new(
         "no_address",
-        format!("{} got no address from the stick's DHCP server", host.iface),
+        format!("{iface} got no address from the stick's DHCP server"),
         "check that the stick is in HiLink mode (dongle list), replug it, then dongle up again",
     )
 }
@@ -521,6 +538,24 @@ mod tests {
             (f.summary.as_str(), f.fix.as_str()),
             ("no route to host", "fallback")
         );
+    }
+
+    #[test]
+    fn no_lease_without_carrier_blames_the_link() {
+        let f = lease_finding("eth0", Some("0\n"));
+        assert!(
+            f.summary.contains("eth0 has no link (no carrier)"),
+            "{}",
+            f.summary
+        );
+        let f = lease_finding("eth0", Some("1\n"));
+        assert!(f
+            .summary
+            .contains("no address from the stick's DHCP server"));
+        let f = lease_finding("eth0", None);
+        assert!(f
+            .summary
+            .contains("no address from the stick's DHCP server"));
     }
 
     #[test]

@@ -526,7 +526,7 @@ fn measure(
         ));
     }
     rows.push((
-        "idle CPU by daemon thread (name)".into(),
+        "idle CPU by daemon thread (name; ±1 tick each)".into(),
         if top.is_empty() {
             "no thread ran a full tick".into()
         } else {

@@ -279,6 +279,15 @@ fn a_silent_control_client_is_cut_off_and_status_still_answers() {
     BufReader::new(&half).read_line(&mut line).unwrap();
     assert!(line.contains("\"ok\":false"), "{line}");
     bed.assert_responsive("after the silent clients");
+    // Impatient clients hang up before the reply (`timeout 1 dongle status`, Ctrl-C): the
+    // reply goes nowhere, and the daemon (SIGPIPE at its default in `dongle`) lives on.
+    for _ in 0..5 {
+        let c = UnixStream::connect(bed.path("run/dongle.sock")).unwrap();
+        (&c).write_all(b"{\"cmd\":\"status\"}\n").unwrap();
+        drop(c);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    bed.assert_responsive("after clients hung up before their reply");
     assert_eq!(bed.phase("1-1.1"), "up");
 }
 

@@ -46,6 +46,14 @@ no_host_pppd() {
     done
     return 0
 }
+# A round that did not come up: the daemon's log now (the rest of the script would only wait
+# out its time-outs), then stop with the failures counted so far.
+give_up() {   # ROUND
+    grep -v 'DEBUG] uevent \|URB\|DEBUG] Handling events' "$DLOG" | tail -n 60 >/tmp/daemon-tail.log
+    show_log /tmp/daemon-tail.log 60
+    capture "status-$1-failed" host "$DONGLE" --json status
+    finish
+}
 pid_gone() {   # PID SECS: wait until PID has exited
     _n=$(( $2 * 20 ))
     while kill -0 "$1" 2>/dev/null; do
@@ -94,7 +102,9 @@ plug_storage_and_switch ncm modem_stick --ncm 0x12d1 0x1506 e3372
 check "ncm: option bound to the modem port (1-1:1.0)" wait_driver 1-1:1.0 option 10
 check "ncm: option bound to the PCUI port (1-1:1.1)" wait_driver 1-1:1.1 option 10
 check "ncm: cdc_ncm bound (1-1:1.2)" wait_driver 1-1:1.2 cdc_ncm 15
+_fails=$VUSB_FAILS
 check "ncm: wwan0 got $NCM_ADDR/29 with no command typed" wait_ppp_addr wwan0 "$NCM_ADDR/29" 60
+[ "$VUSB_FAILS" = "$_fails" ] || give_up ncm
 T_UP=$(now)
 echo "VUSB: time ncm plug->switched ms=$(ms "$T_PLUG" "$T_SWITCHED") switched->modem ms=$(ms "$T_SWITCHED" "$T_MODEM") modem->up ms=$(ms "$T_MODEM" "$T_UP") plug->up ms=$(ms "$T_PLUG" "$T_UP")"
 check "ncm: dongle status says up" until_ok 20 status_up
@@ -126,7 +136,9 @@ printf '[defaults]\nvia = "ppp"\napn = "daemon.test"\n' >/run/dongle-ppp.toml
 start_daemon /run/daemon-ppp.log --config /run/dongle-ppp.toml
 plug_storage_and_switch ppp ppp_peer_gadget --ncm 0x12d1 0x1506 e3372
 check "ppp: option bound to the modem port (1-1:1.0)" wait_driver 1-1:1.0 option 10
+_fails=$VUSB_FAILS
 check "ppp: ppp0 got $PPP_HOST_ADDR with no command typed" wait_ppp_addr ppp0 "$PPP_HOST_ADDR" 60
+[ "$VUSB_FAILS" = "$_fails" ] || give_up ppp
 T_UP=$(now)
 echo "VUSB: time ppp plug->switched ms=$(ms "$T_PLUG" "$T_SWITCHED") switched->modem ms=$(ms "$T_SWITCHED" "$T_MODEM") modem->up ms=$(ms "$T_MODEM" "$T_UP") plug->up ms=$(ms "$T_PLUG" "$T_UP")"
 check "ppp: the gadget got the configured APN" grep -q 'daemon\.test' "$GLOG"

@@ -390,7 +390,16 @@ fn present(
             (n, devnum)
         })
         .collect();
-    let full = event || now != *seen;
+    // A slot whose device re-enumerated at the same path while its worker
+    // was still letting go (a stick switching out of storage mode, during
+    // the switch job) still holds the old device, and `now == seen` from
+    // then on: only a full read brings in the new one.
+    let stale = fleet.slots.values().any(|s| {
+        now.get(&s.dev.path).is_some_and(|d| {
+            d.as_deref().and_then(|d| d.trim().parse::<u16>().ok()) != s.dev.devnum
+        })
+    });
+    let full = event || stale || now != *seen;
     *seen = now;
     let devices = if full {
         sysfs.devices().ok()?
@@ -580,30 +589,64 @@ fn shutdown(fleet: &mut Fleet) {
 }
 
 /// Answer control requests, one thread, one request per connection.
+/// At most this many control requests at once; more are refused at once.
+const CONTROL_CLIENTS: usize = 8;
+
 fn serve_control(
     listener: UnixListener,
     fleet: Arc<Mutex<Fleet>>,
     global: Global,
     policy: Arc<Policy>,
 ) {
+    let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let spawned = std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
-                let reply = match control::read_request(&conn) {
-                    Ok(req) => handle(&req, &fleet, &global, &policy),
-                    Err(e) => Reply {
-                        ok: false,
-                        error: Some(e),
-                        modems: Vec::new(),
-                    },
-                };
-                control::write_reply(&conn, &reply);
+                // One thread per request: a `down` that waits for a link to
+                // end, or a client that sends nothing, must not hold up a
+                // `status` behind it.
+                if busy.fetch_add(1, Ordering::SeqCst) >= CONTROL_CLIENTS {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    control::write_reply(
+                        &conn,
+                        &refused("too many control requests at once; retry"),
+                    );
+                    continue;
+                }
+                let (fleet, global, policy, done) = (
+                    Arc::clone(&fleet),
+                    global.clone(),
+                    Arc::clone(&policy),
+                    Arc::clone(&busy),
+                );
+                let started = std::thread::Builder::new()
+                    .name("control request".into())
+                    .spawn(move || {
+                        let reply = match control::read_request(&conn) {
+                            Ok(req) => handle(&req, &fleet, &global, &policy),
+                            Err(e) => refused(&e),
+                        };
+                        control::write_reply(&conn, &reply);
+                        done.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if let Err(e) = started {
+                    busy.fetch_sub(1, Ordering::SeqCst);
+                    log::warn!("control request dropped: {e}");
+                }
             }
         });
     if let Err(e) = spawned {
         log::warn!("no control socket thread: {e}");
+    }
+}
+
+fn refused(why: &str) -> Reply {
+    Reply {
+        ok: false,
+        error: Some(why.to_string()),
+        modems: Vec::new(),
     }
 }
 

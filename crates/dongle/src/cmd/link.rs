@@ -19,15 +19,11 @@ struct StatusOut {
     tx_bytes: Option<u64>,
 }
 
-fn counter(ctx: &Context, iface: &str, name: &str) -> Option<u64> {
-    let p = ctx
-        .sysfs
-        .root()
-        .join("class/net")
-        .join(iface)
-        .join("statistics")
-        .join(name);
-    std::fs::read_to_string(p).ok()?.trim().parse().ok()
+/// Received and sent bytes of a link's interface (the counters metrics export).
+fn bytes(ctx: &Context, iface: Option<&str>) -> (Option<u64>, Option<u64>) {
+    iface.map_or((None, None), |i| {
+        crate::metrics::interface_bytes(ctx.sysfs.root(), i)
+    })
 }
 
 /// Live links; state files of dead processes are cleaned up on the way.
@@ -54,13 +50,13 @@ pub fn status(ctx: &Context) -> Result<(), Failure> {
     let links: Vec<StatusOut> = live()
         .into_iter()
         .map(|l| {
-            let iface = l.interface.clone();
+            let (rx_bytes, tx_bytes) = bytes(ctx, l.interface.as_deref());
             StatusOut {
                 uptime_s: l
                     .since
                     .map(|s| crate::cmd::up_steps::now().unwrap_or(0).saturating_sub(s)),
-                rx_bytes: iface.as_deref().and_then(|i| counter(ctx, i, "rx_bytes")),
-                tx_bytes: iface.as_deref().and_then(|i| counter(ctx, i, "tx_bytes")),
+                rx_bytes,
+                tx_bytes,
                 link: l,
             }
         })
@@ -246,11 +242,8 @@ fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure>
                     crate::cmd::up_steps::now().unwrap_or(0).saturating_sub(s)
                 )
             })),
-            match iface
-                .as_deref()
-                .map(|i| (counter(ctx, i, "rx_bytes"), counter(ctx, i, "tx_bytes")))
-            {
-                Some((Some(r), Some(t))) => format!("{r}/{t}"),
+            match bytes(ctx, iface.as_deref()) {
+                (Some(r), Some(t)) => format!("{r}/{t}"),
                 _ => "-".into(),
             },
             network(l.and_then(|l| l.radio.as_ref())),

@@ -274,11 +274,7 @@ fn start_metrics(
     .map_err(|e| {
         Failure::new(
             Exit::Failure,
-            format!(
-                "cannot serve metrics on {}: {e}; change [metrics] listen in {}",
-                m.listen.map(|a| a.to_string()).unwrap_or_default(),
-                policy.config.path.display()
-            ),
+            format!("{e} (in {})", policy.config.path.display()),
         )
     })?;
     if let Some(a) = out.local_addr() {

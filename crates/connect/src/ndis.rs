@@ -509,14 +509,11 @@ impl HostConfig {
                 )
             })?;
         if !out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr);
             return Err(Finding::new(
                 "ip_failed",
-                format!(
-                    "`ip {}` failed: {}",
-                    args.join(" "),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-                "dongle up needs root (or CAP_NET_ADMIN) to configure the interface",
+                format!("`ip {}` failed: {}", args.join(" "), said.trim()),
+                ip_failure_fix(&said, &self.iface),
             ));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -937,9 +934,47 @@ impl Configured {
     }
 }
 
+/// What to do about a failed `ip` call, from iproute2's own message: being
+/// refused and finding no interface are different problems with different
+/// fixes (telling root to become root helps nobody).
+fn ip_failure_fix(said: &str, iface: &str) -> String {
+    if said.contains("Operation not permitted") || said.contains("Permission denied") {
+        "dongle up needs root (or CAP_NET_ADMIN) to configure the interface: run it with sudo, or \
+         as the systemd unit `dongle install --systemd` writes"
+            .to_string()
+    } else if said.contains("Cannot find device") || said.contains("does not exist") {
+        format!(
+            "the stick's network interface {iface} is gone: it was unplugged or reset, or its \
+             network driver (cdc_ncm, huawei_cdc_ncm, cdc_ether) is not bound; `dongle list` \
+             shows what the kernel has, `dongle doctor --live` says why"
+        )
+    } else {
+        format!(
+            "see iproute2's message above; `dongle doctor --live` checks {iface} and its driver"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// iproute2 6.1's own messages (Debian 12), as root and as nobody.
+    #[test]
+    fn ip_failures_are_told_apart_by_iproute2s_message() {
+        let gone = ip_failure_fix("Cannot find device \"wwan0\"\n", "wwan0");
+        assert!(gone.contains("wwan0 is gone"), "{gone}");
+        assert!(!gone.contains("root"), "{gone}");
+        let gone = ip_failure_fix("Device \"wwan0\" does not exist.\n", "wwan0");
+        assert!(gone.contains("is gone"), "{gone}");
+        let refused = ip_failure_fix("RTNETLINK answers: Operation not permitted\n", "wwan0");
+        assert!(refused.contains("CAP_NET_ADMIN"), "{refused}");
+        let other = ip_failure_fix("Error: Nexthop has invalid gateway.\n", "wwan0");
+        assert!(
+            !other.contains("root") && !other.contains("gone"),
+            "{other}"
+        );
+    }
 
     #[test]
     fn named_addresses_from_ip_output() {

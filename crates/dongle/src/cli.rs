@@ -92,6 +92,11 @@ pub enum Command {
     /// Keep every modem online unattended: switch, connect, supervise, reconnect (for systemd,
     /// procd or a container; `dongle status|up|down` talk to it over its control socket).
     Daemon(DaemonArgs),
+    /// Print the shell completion script (`dongle completions bash > …`; `dongle install
+    /// --completions` puts bash, zsh and fish ones in place).
+    Completions(crate::cmd::shell::CompletionsArgs),
+    /// Print a man page in roff (`dongle manpage up | man -l -`; `dongle install --man`).
+    Manpage(crate::cmd::shell::ManpageArgs),
 }
 
 #[derive(Args, Debug)]

@@ -66,6 +66,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Uninstall(a) => cmd::install::uninstall(&ctx, a),
         Command::UdevName(a) => cmd::udev_name::run(&ctx, a),
         Command::Daemon(a) => daemon::run(&ctx, a),
+        Command::Completions(a) => cmd::shell::completions(a),
+        Command::Manpage(a) => cmd::shell::manpage(a),
         Command::Mode(cli::ModeCommand::Get(a)) => {
             cmd::mode::get(&ctx, a.device.as_deref(), a.port.as_deref())
         }

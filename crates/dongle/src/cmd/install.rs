@@ -33,12 +33,19 @@ pub const MARKER: &str = "written by `dongle install`";
 
 #[derive(Args, Debug)]
 pub struct InstallArgs {
-    /// Install the udev rules (with neither --udev nor --systemd: both).
+    /// Install the udev rules (with none of --udev, --systemd, --completions, --man: the rules
+    /// and the unit).
     #[arg(long)]
     pub udev: bool,
     /// Install the systemd unit for `dongle daemon`.
     #[arg(long)]
     pub systemd: bool,
+    /// Install bash, zsh and fish completions under /usr/local/share.
+    #[arg(long)]
+    pub completions: bool,
+    /// Install the man pages (dongle.1, dongle-up.1, …) under /usr/local/share/man.
+    #[arg(long)]
+    pub man: bool,
     /// Print the files and the commands, change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -400,7 +407,7 @@ fn textfile_dir(notes: &mut Vec<String>) -> Option<PathBuf> {
 }
 
 pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
-    let both = !a.udev && !a.systemd;
+    let both = !a.udev && !a.systemd && !a.completions && !a.man;
     let mut report_notes = Vec::new();
     let binary = binary_path(a.binary.as_deref())?;
     if a.binary.is_none() && !is_system_path(&binary) {
@@ -430,6 +437,13 @@ pub fn install(ctx: &Context, a: &InstallArgs) -> Result<(), Failure> {
         });
         commands.push(vec!["systemctl", "daemon-reload"]);
         commands.push(vec!["systemctl", "enable", "--now", "dongle"]);
+    }
+    for (path, kind, content) in super::shell::install_files(&root, a.completions, a.man, MARKER) {
+        plan.push(Planned {
+            path,
+            kind,
+            content,
+        });
     }
     let mut report = Report {
         dry_run: a.dry_run,
@@ -483,9 +497,20 @@ pub fn uninstall(ctx: &Context, a: &UninstallArgs) -> Result<(), Failure> {
     let mut before: Vec<Vec<&str>> = Vec::new();
     let mut after: Vec<Vec<&str>> = Vec::new();
     let mut removals: Vec<PathBuf> = Vec::new();
-    for (rel, kind) in [(SYSTEMD_UNIT, "systemd"), (UDEV_RULES, "udev")] {
-        let path = root.join(rel);
+    let mut candidates = vec![
+        (root.join(SYSTEMD_UNIT), "systemd"),
+        (root.join(UDEV_RULES), "udev"),
+    ];
+    candidates.extend(super::shell::installed_candidates(&root));
+    for (path, kind) in candidates {
         let action = match std::fs::read_to_string(&path) {
+            // Completions and man pages are optional: not having them is not worth a line.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && matches!(kind, "completion" | "man") =>
+            {
+                continue
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => "absent",
             Err(e) => {
                 return Err(Failure::new(
@@ -505,7 +530,7 @@ pub fn uninstall(ctx: &Context, a: &UninstallArgs) -> Result<(), Failure> {
                     // Stop and disable while the unit file still exists.
                     before.push(vec!["systemctl", "disable", "--now", "dongle"]);
                     after.push(vec!["systemctl", "daemon-reload"]);
-                } else {
+                } else if kind == "udev" {
                     after.extend(udev_commands());
                 }
                 removals.push(path.clone());
@@ -644,6 +669,10 @@ fn print_report(ctx: &Context, r: &Report, install: bool) {
     }
     for f in &r.files {
         match (f.action, &f.content) {
+            // Generated from the command line's definition: the body says nothing new.
+            ("write", Some(c)) if matches!(f.kind, "completion" | "man") => {
+                println!("would write {} ({} lines)", f.path, c.lines().count());
+            }
             ("write", Some(c)) => {
                 println!("would write {} ({} lines):", f.path, c.lines().count());
                 for line in c.lines() {

@@ -12,6 +12,7 @@ pub mod link;
 pub mod list;
 pub mod mode;
 pub mod probe;
+pub mod shell;
 pub mod sim;
 pub mod switch;
 pub mod udev_name;

@@ -10,6 +10,7 @@
 pub mod backoff;
 pub mod dial;
 pub mod finding;
+pub mod host;
 pub mod input;
 pub mod ndis;
 pub mod ppp;

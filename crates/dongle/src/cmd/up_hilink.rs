@@ -1,7 +1,7 @@
 //! `dongle up --via hilink`: a HiLink stick is a router behind a CDC-Ethernet
 //! (or RNDIS) interface. "Online" means: the host has an address on that
 //! interface from the stick's DHCP server (the system's DHCP client, as for
-//! NCM: [`dongle_connect::ndis::HostConfig`]), the stick's mobile data switch
+//! NCM: [`dongle_connect::host::HostConfig`]), the stick's mobile data switch
 //! is on and `monitoring/status` says 901 (connected). We bring up both, watch
 //! them, and bring them up again when the stick drops.
 //!
@@ -22,7 +22,7 @@ use crate::cmd::up_steps::{connecting, now, wait_to_retry};
 use crate::context::Context;
 use crate::failure::Failure;
 use dongle_connect::backoff::Backoff;
-use dongle_connect::ndis::{Configured, HostConfig};
+use dongle_connect::host::{Configured, HostConfig};
 use dongle_connect::state::LinkState;
 use dongle_connect::Finding;
 use dongle_hilink::{connect, disconnect, link_status, Client, LinkInfo};

@@ -3,8 +3,9 @@
 //! The steps of `dongle up`, each a small module: validated user input
 //! ([`input`]), the SIM ([`sim`]), the AT dialog that ends in `CONNECT`
 //! ([`dial`]), the hand-off of the data phase to the system's pppd ([`ppp`]),
-//! what is known about a running link ([`state`]) and when to try again
-//! ([`backoff`]). Every failure becomes a [`Finding`]: what went wrong, why,
+//! Huawei's NDIS/NCM data call ([`ndis`]) and the host side of links that
+//! arrive as a network interface, NCM or HiLink ([`host`]), what is known
+//! about a running link ([`state`]) and when to try again ([`backoff`]). Every failure becomes a [`Finding`]: what went wrong, why,
 //! and the fix.
 
 pub mod backoff;

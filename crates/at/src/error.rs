@@ -21,6 +21,15 @@ pub enum AtError {
         after: Duration,
     },
 
+    /// A command that should have opened the `> ` prompt ended instead.
+    #[error(
+        "{command}: the modem answered {result} instead of the '> ' prompt for the message text"
+    )]
+    NoPrompt {
+        command: String,
+        result: FinalResult,
+    },
+
     /// The port answered with binary data instead of AT text.
     #[error("{command}: {port} answers with binary data, not AT: it is probably a diagnostics port; use the modem's control (PCUI) port, see `dongle probe`")]
     NotAt { command: String, port: String },

@@ -12,6 +12,7 @@
 pub mod error;
 pub mod framing;
 pub mod parse;
+pub mod pdu;
 pub mod result;
 mod serial_ioctl;
 pub mod session;

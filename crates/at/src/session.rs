@@ -258,6 +258,61 @@ impl AtSession {
         self.exchange(label, label, data, timeout, None)
     }
 
+    /// A command answered by the `> ` prompt (`+CMGS`, `+CMGW`), then its
+    /// text: 27.005 §3.5.1 has the TA send `<CR><LF><greater_than><space>`,
+    /// the TE the PDU ended by Ctrl-Z, and the final result follow. Both
+    /// steps hold the port, so no other command can slip in between. If the
+    /// prompt does not come within `prompt_timeout`, ESC is sent (27.005:
+    /// "sending ESC shall abort"): a modem left waiting for text would take
+    /// the next command as message body.
+    pub fn command_with_prompt(
+        &self,
+        command: &str,
+        text: &str,
+        prompt_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Response, AtError> {
+        validate(command)?;
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AtError::InvalidCommand {
+                command: command.into(),
+                reason: "the text after the prompt must be printable ASCII (a PDU in hex)",
+            });
+        }
+        let line = if command.len() >= 2 && command[..2].eq_ignore_ascii_case("AT") {
+            command.to_string()
+        } else {
+            format!("AT{command}")
+        };
+        let _one = self.begin_exchange(&line, &line, None)?;
+        let first = self.one_exchange(
+            &line,
+            &line,
+            format!("{line}\r").as_bytes(),
+            prompt_timeout,
+            None,
+        );
+        match first {
+            Ok(r) if r.result == FinalResult::Prompt => {}
+            Ok(r) => {
+                return Err(AtError::NoPrompt {
+                    command: line,
+                    result: r.result,
+                })
+            }
+            Err(e) => {
+                if matches!(e, AtError::Timeout { .. }) {
+                    let _ = self.shared.transport.write_all(&[0x1B]);
+                }
+                return Err(e);
+            }
+        }
+        let label = format!("{line} <PDU>");
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0x1A);
+        self.one_exchange(&label, text, &bytes, timeout, None)
+    }
+
     /// `command` names the exchange in logs and errors; `line` is what the
     /// decoder expects as echo.
     fn exchange(
@@ -268,7 +323,20 @@ impl AtSession {
         timeout: Duration,
         cancel: Option<&CancelToken>,
     ) -> Result<Response, AtError> {
-        let _one = lock(&self.in_flight);
+        let _one = self.begin_exchange(command, line, cancel)?;
+        self.one_exchange(command, line, bytes, timeout, cancel)
+    }
+
+    /// Takes the port for one exchange: refuses a closed port, and lets the
+    /// line settle after a timed-out command. `command` is what errors show
+    /// (never a secret), `line` what is sent.
+    fn begin_exchange(
+        &self,
+        command: &str,
+        line: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<MutexGuard<'_, ()>, AtError> {
+        let one = lock(&self.in_flight);
         if let Some(cause) = lock(&self.shared.closed).clone() {
             return Err(AtError::PortGone {
                 command: command.into(),
@@ -291,7 +359,7 @@ impl AtSession {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
-        self.one_exchange(command, line, bytes, timeout, cancel)
+        Ok(one)
     }
 
     fn quiet_since_desync(&self) -> bool {

@@ -16,7 +16,7 @@ pub enum Charset {
 
 /// The GSM default alphabet (TS 23.038 table 6.2.1), indexed by septet.
 /// 0x1B (escape to the extension table) is shown as a space.
-const GSM_DEFAULT: [char; 128] = [
+pub(crate) const GSM_DEFAULT: [char; 128] = [
     '@', '£', '$', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', '\n', 'Ø', 'ø', '\r', 'Å', 'å', //
     'Δ', '_', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ', ' ', 'Æ', 'æ', 'ß', 'É', //
     ' ', '!', '"', '#', '¤', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/', //

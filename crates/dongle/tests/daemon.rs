@@ -90,6 +90,26 @@ fn every_stick_comes_online_and_the_cli_talks_to_the_daemon() {
     let out = bed.cmd(&["daemon"]).output().unwrap();
     assert_eq!(out.status.code(), Some(4), "busy");
     assert!(String::from_utf8_lossy(&out.stderr).contains("already runs"));
+
+    // Each event is one clean line that names the modem once: path, ID, product.
+    let log = bed.log();
+    for d in all {
+        assert_eq!(
+            lines_with(
+                &log,
+                &[&format!(
+                    "dongle daemon: {d}: 12d1:1506 HUAWEI_MOBILE, ncm mode"
+                )]
+            )
+            .len(),
+            1,
+            "its arrival: {log}"
+        );
+        for l in lines_with(&log, &[d]) {
+            assert_eq!(l.matches(d).count(), 1, "{d} named twice: {l}");
+            assert!(l.matches("12d1:1506").count() <= 1, "ID twice: {l}");
+        }
+    }
 }
 
 #[test]

@@ -64,7 +64,7 @@ fn a_port_that_vanishes_mid_command_is_one_line_and_the_stick_comes_back() {
     let ev = event_lines(&gone, "1-1.1");
     let about: Vec<&String> = ev
         .iter()
-        .filter(|l| !l.contains("(ncm)")) // its arrival
+        .filter(|l| !l.contains(", ncm mode")) // its arrival
         .collect();
     assert_eq!(
         about.len(),
@@ -124,7 +124,7 @@ fn a_modem_reset_is_one_line_and_the_link_comes_back() {
     bed.responsive_for(Duration::from_secs(1), "after the reset");
     let log = bed.log_since(mark);
     let ev = event_lines(&log, "1-1.1");
-    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains("(ncm)")).collect();
+    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains(", ncm mode")).collect();
     assert_eq!(fault.len(), 1, "one line for the reset: {fault:#?}\n{log}");
     assert!(fault[0].contains("is gone"), "{log}");
     assert!(event_lines(&log, "1-1.2").is_empty(), "{log}");
@@ -205,7 +205,7 @@ fn a_modem_reset_under_ppp_is_one_line_and_the_link_comes_back() {
     bed.responsive_for(Duration::from_secs(1), "after the reset");
     let log = bed.log_since(mark);
     let ev = event_lines(&log, "1-1.1");
-    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains("(ncm)")).collect();
+    let fault: Vec<&String> = ev.iter().filter(|l| !l.contains(", ncm mode")).collect();
     assert_eq!(fault.len(), 1, "one line for the reset: {fault:#?}\n{log}");
     assert!(fault[0].contains("is gone"), "{log}");
 }
@@ -325,6 +325,21 @@ fn a_hilink_stick_that_stops_answering_is_one_line_and_the_link_comes_back() {
         t.elapsed()
     };
     wait_for("Online: HiLink", 0, 30);
+    // The link carries the radio side, as NCM and PPP links do: `dongle status` (and the
+    // daemon's status and metrics, which read the same state) show operator and signal.
+    let out = Command::new(assert_cmd::cargo::cargo_bin("dongle"))
+        .env("DONGLE_RUN_DIR", dir.path().join("run"))
+        .env_remove("DONGLE_LOG")
+        .args(["--json", "status"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let radio = &status[0]["radio"];
+    assert_eq!(radio["operator"], "POST", "{status:#}");
+    assert_eq!(radio["technology"], "LTE", "{status:#}");
+    assert_eq!(radio["registration"], "home", "{status:#}");
+    assert_eq!(radio["rsrp_dbm"], -105.0, "{status:#}");
+    assert_eq!(radio["model"], "E3372", "{status:#}");
     let mark = log().len();
     stick.set_unresponsive(true);
     // The watch asks every 5 s; the client's timeouts end the hung request.
@@ -357,4 +372,95 @@ fn a_hilink_stick_that_stops_answering_is_one_line_and_the_link_comes_back() {
         "one line while the stick was hung: {fault:#?}\n{text}"
     );
     assert!(fault[0].contains("hilink_no_connection"), "{text}");
+}
+
+/// What the kernel does once a driver takes a stick's serial interfaces (after `modprobe
+/// option` and `new_id`): a `driver` link on each interface, a tty under it, and the /dev
+/// node (here: a link to the simulated port's PTY).
+fn bind_option(bed: &Bed, stick: usize) {
+    let m = &bed.fleet["modems"][stick];
+    let path = m["usb_path"].as_str().unwrap();
+    let devices = bed.path("sim/sys/bus/usb/devices");
+    for p in m["ports"].as_array().unwrap() {
+        let tty = p["tty"].as_str().unwrap();
+        let iface = devices.join(format!("{path}:1.{}", p["interface"]));
+        std::os::unix::fs::symlink("../../drivers/option", iface.join("driver")).unwrap();
+        std::fs::create_dir_all(iface.join(tty).join("tty").join(tty)).unwrap();
+        std::os::unix::fs::symlink(p["pts"].as_str().unwrap(), bed.path("sim/dev").join(tty))
+            .unwrap();
+    }
+}
+
+/// A stick whose ID no driver knows: the kernel binds nothing, no tty appears, and the daemon
+/// can only wait. After 10 s that is a problem with a name and a fix (doctor's
+/// `driver_not_bound`: load option and give it the ID), said once, shown by `dongle status`;
+/// when the driver binds later the stick goes online with nothing typed.
+#[test]
+fn a_stick_whose_driver_never_binds_is_driver_not_bound_then_goes_online_once_bound() {
+    let mut bed = Bed::start_with("e3531-serial", 1, Some("[usb]\nunbound = true\n"));
+    script(&bed.path("pppd"), CRASHING_PPPD);
+    std::fs::create_dir(bed.path("pppd-dir")).unwrap();
+    let (pppd, dir) = (bed.path("pppd"), bed.path("pppd-dir"));
+    bed.env("DONGLE_PPPD", pppd.to_str().unwrap());
+    bed.env("FAKE_PPPD_DIR", dir.to_str().unwrap());
+    bed.start_daemon(None);
+    let modem = |v: &serde_json::Value| v["modems"][0].clone();
+    let v = bed.assert_responsive("at the start");
+    assert_eq!(modem(&v)["phase"], "settling", "{v}");
+    assert!(
+        modem(&v).get("problem").is_none(),
+        "a stick still binding is no problem yet: {v}"
+    );
+    let t = Instant::now();
+    let v = loop {
+        let v = bed.assert_responsive("while the stick has no driver");
+        if modem(&v).get("problem").is_some() {
+            break v;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no problem after 20 s: {v}\n{}",
+            bed.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    eprintln!("driver_not_bound after {:?}", t.elapsed());
+    let m = modem(&v);
+    assert_eq!(m["phase"], "settling", "{m}");
+    assert_eq!(m["problem"], "driver_not_bound", "{m}");
+    let fix = m["fix"].as_str().unwrap_or("");
+    assert!(
+        fix.contains("modprobe option") && fix.contains("new_id") && fix.contains("12d1:1001")
+            // `dongle switch` binds option only as it switches a stick out of storage mode.
+            && !fix.contains("dongle switch"),
+        "{fix}"
+    );
+    // The CLI shows it too: the JSON as the control socket has it, the table with the fix.
+    assert_eq!(bed.status()[0]["problem"], "driver_not_bound");
+    let out = bed.cmd(&["status"]).output().unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("settling (driver_not_bound)")
+            && human.contains("1-1.1: driver_not_bound — fix: ")
+            && human.contains("modprobe option"),
+        "{human}"
+    );
+    // Said once, naming the modem; not again while nothing changes.
+    std::thread::sleep(Duration::from_secs(2));
+    let log = bed.log();
+    let said = lines_with(&log, &["1-1.1", "driver_not_bound"]);
+    assert_eq!(said.len(), 1, "{log}");
+    assert!(said[0].contains("modprobe option"), "{log}");
+
+    let mark = bed.log().len();
+    bind_option(&bed, 0);
+    let t = bed.wait_online("1-1.1", mark, 30);
+    eprintln!("online {t:?} after the driver bound");
+    let v = bed.assert_responsive("once online");
+    assert!(modem(&v).get("problem").is_none(), "{v}");
+    assert!(modem(&v).get("fix").is_none(), "{v}");
+    let log = bed.log_since(mark);
+    let bound = lines_with(&log, &["1-1.1", "driver bound"]);
+    assert_eq!(bound.len(), 1, "{log}");
+    assert!(bound[0].contains("ttyUSB0"), "{log}");
 }

@@ -66,9 +66,17 @@ fn daemon_switches_a_plugged_storage_stick_and_brings_it_online() {
     run.assert_check("ncm: control socket removed");
     let log = run.shown_log("/tmp/daemon-ncm.log");
     run.ensure(
-        log.iter()
-            .any(|l| l.contains("switched 1-1") && l.contains("12d1:1506")),
-        "the daemon's log says it switched the stick",
+        log.iter().any(|l| {
+            l.contains("dongle daemon: 1-1: switched from storage mode (12d1:1f01) to ncm mode")
+                && l.contains("12d1:1506")
+        }),
+        "the daemon's log says in one line that it switched the stick",
+    );
+    // `dongle switch`'s table and its hint for a person are not for a service's log.
+    run.ensure(
+        !log.iter()
+            .any(|l| l.starts_with("next:") || l.starts_with("DEVICE ")),
+        "no switch table or next: hint in the daemon's log",
     );
     run.ensure(
         log.iter()

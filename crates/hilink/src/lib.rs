@@ -35,12 +35,14 @@ pub mod auth;
 mod client;
 mod error;
 mod link;
+mod radio;
 pub mod types;
 pub mod xml;
 
 pub use client::{is_url, normalize_url, Client, Credentials, DEFAULT_TIMEOUT, DEFAULT_URL};
 pub use error::{ApiError, HilinkError, Policy};
 pub use link::{connect, disconnect, link_status, LinkInfo, POLL};
+pub use radio::{radio, Radio};
 pub use types::{
     ConnectionStatus, Control, CurrentPlmn, DataSwitch, DeviceInformation, DeviceMode,
     DeviceSignal, DhcpSettings, DialupConnection, MonitoringStatus, PinStatus, SimState,

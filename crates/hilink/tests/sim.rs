@@ -399,3 +399,55 @@ fn not_a_hilink_server() {
     let e = c.status().unwrap_err();
     assert!(matches!(e, HilinkError::NotHilink { .. }), "{e}");
 }
+
+#[test]
+fn radio_names_operator_technology_and_signal_while_registered() {
+    let s = server(HilinkOptions::default());
+    let r = dongle_hilink::radio(&client(&s)).unwrap();
+    assert_eq!(r.registration, "home");
+    assert_eq!(r.operator.as_deref(), Some("POST"));
+    assert_eq!(r.operator_code.as_deref(), Some("27001"));
+    assert_eq!(r.technology.as_deref(), Some("LTE"));
+    assert_eq!(r.rsrp_dbm, Some(-105.0));
+    assert_eq!(r.sinr_db, Some(-7.0));
+    assert!(r.quality_percent.is_some_and(|q| q <= 100), "{r:?}");
+    // Three calls that need no login; nothing else is asked.
+    let asked: Vec<String> = s.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        asked.iter().all(|p| p == "/"
+            || p.ends_with("monitoring/status")
+            || p.ends_with("net/current-plmn")
+            || p.ends_with("device/signal")),
+        "{asked:?}"
+    );
+
+    // Roaming, and searching: no operator or technology without service.
+    let mut scenario = Scenario::default();
+    scenario.network.registration = dongle_sim::Registration::Roaming;
+    let s = server(HilinkOptions {
+        scenario: scenario.clone(),
+        ..HilinkOptions::default()
+    });
+    assert_eq!(
+        dongle_hilink::radio(&client(&s)).unwrap().registration,
+        "roaming"
+    );
+    scenario.network.registration = dongle_sim::Registration::Searching;
+    let s = server(HilinkOptions {
+        scenario,
+        ..HilinkOptions::default()
+    });
+    let r = dongle_hilink::radio(&client(&s)).unwrap();
+    assert_eq!(r.registration, "searching");
+    assert_eq!((r.operator, r.technology), (None, None), "not registered");
+}
+
+#[test]
+fn radio_of_a_silent_stick_is_an_error() {
+    let s = server(HilinkOptions::default());
+    s.set_unresponsive(true);
+    let c = Client::new(&s.url())
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
+    assert!(dongle_hilink::radio(&c).is_err());
+}

@@ -250,6 +250,16 @@ fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure>
         ]);
     }
     output::table(&rows, "");
+    // What the daemon knows to do about a modem stuck short of a link.
+    for m in modems.iter().filter(|m| m.phase != "up") {
+        if let Some(fix) = &m.fix {
+            println!(
+                "\n{}: {} — fix: {fix}",
+                m.name,
+                m.problem.as_deref().unwrap_or(&m.phase)
+            );
+        }
+    }
     Ok(())
 }
 

@@ -147,27 +147,12 @@ struct Done<'a> {
 pub fn run(ctx: &Context, args: &SwitchArgs) -> Result<(), Failure> {
     let dev = pick_device(ctx, args.device.as_deref())?;
     let now = dongle_catalog::personality(&dev);
-    let wanted = args.to.map(SwitchTo::personality);
 
     if now != Personality::Storage {
         return already_switched(ctx, &dev, now, args.to);
     }
 
-    // Built-in recipes first: reading the whole usb-modeswitch-data tarball
-    // costs more than the switch itself, and is only needed for sticks we
-    // have no recipe for.
-    let recipe = match dongle_catalog::recipe_for_device(&dev, wanted, None) {
-        Some(r) => r,
-        None => {
-            let data = dongle_catalog::system_data();
-            dongle_catalog::recipe_for_device(&dev, wanted, data)
-                .ok_or_else(|| no_recipe(&dev, args.to, data.is_some()))?
-        }
-    };
-    let spec = to_spec(&recipe);
-    let hint = now.as_str();
-    let plan = switch::plan(&dev, ctx.sysfs.device_class(&dev.path), &spec, Some(hint))
-        .map_err(plan_failure)?;
+    let (recipe, plan) = recipe_and_plan(ctx, &dev, args.to)?;
 
     if args.dry_run {
         if ctx.global.json {
@@ -188,18 +173,100 @@ pub fn run(ctx: &Context, args: &SwitchArgs) -> Result<(), Failure> {
     }
 
     if plan.is_empty() {
-        // A dummy (Configuration=0) or a method with nothing to send: nothing will come back.
-        return Err(Failure::new(
-            Exit::Failure,
-            format!(
-                "the {} recipe for {} sends nothing ({}); nothing was changed. Try another --to, or `dongle doctor`",
-                plan.method,
-                dev.label(),
-                plan.notes.join("; ")
-            ),
-        ));
+        return Err(sends_nothing(&dev, &plan));
     }
     execute(ctx, args, dev, recipe, plan)
+}
+
+/// The recipe for `dev` (or for its mode `to`) and the transfers it makes.
+fn recipe_and_plan(
+    ctx: &Context,
+    dev: &UsbDevice,
+    to: Option<SwitchTo>,
+) -> Result<(SwitchRecipe, Plan), Failure> {
+    let wanted = to.map(SwitchTo::personality);
+    // Built-in recipes first: reading the whole usb-modeswitch-data tarball
+    // costs more than the switch itself, and is only needed for sticks we
+    // have no recipe for.
+    let recipe = match dongle_catalog::recipe_for_device(dev, wanted, None) {
+        Some(r) => r,
+        None => {
+            let data = dongle_catalog::system_data();
+            dongle_catalog::recipe_for_device(dev, wanted, data)
+                .ok_or_else(|| no_recipe(dev, to, data.is_some()))?
+        }
+    };
+    let spec = to_spec(&recipe);
+    let hint = dongle_catalog::personality(dev).as_str();
+    let plan = switch::plan(dev, ctx.sysfs.device_class(&dev.path), &spec, Some(hint))
+        .map_err(plan_failure)?;
+    Ok((recipe, plan))
+}
+
+/// A dummy (Configuration=0) or a method with nothing to send: nothing will come back.
+fn sends_nothing(dev: &UsbDevice, plan: &Plan) -> Failure {
+    Failure::new(
+        Exit::Failure,
+        format!(
+            "the {} recipe for {} sends nothing ({}); nothing was changed. Try another --to, or `dongle doctor`",
+            plan.method,
+            dev.label(),
+            plan.notes.join("; ")
+        ),
+    )
+}
+
+/// `dongle switch DEVICE` for the daemon: nothing printed (no table, no
+/// "next:" hint in a service's log). `Ok`: one line on what changed; `Err`:
+/// one line on what failed. Neither names the device: the caller's log line
+/// starts with the modem's name.
+pub fn quietly(ctx: &Context, device: &str, timeout_s: u64) -> Result<String, String> {
+    let failed = |f: Failure| {
+        if f.message.starts_with("the switch") {
+            f.message
+        } else {
+            format!("the switch failed: {}", f.message)
+        }
+    };
+    let dev = pick_device(ctx, Some(device)).map_err(failed)?;
+    let now = dongle_catalog::personality(&dev);
+    if now != Personality::Storage {
+        return Ok(format!(
+            "already out of storage mode ({now} mode, {}): nothing to switch",
+            dev.id()
+        ));
+    }
+    let (recipe, plan) = recipe_and_plan(ctx, &dev, None).map_err(failed)?;
+    if plan.is_empty() {
+        return Err(failed(sends_nothing(&dev, &plan)));
+    }
+    let s = perform(ctx, timeout_s, &dev, &recipe, &plan, "the switch").map_err(failed)?;
+    let mut line = format!(
+        "switched from {} mode ({}) to {} mode ({}) in {:.1} s",
+        s.before.mode,
+        s.before.id,
+        s.after.mode,
+        s.after.id,
+        s.elapsed_ms as f64 / 1000.0
+    );
+    if let Some(NewIdOutcome::Added) = s.new_id {
+        line.push_str("; bound option by new_id");
+    }
+    for w in &s.warnings {
+        line.push_str(&format!("; warning: {w}"));
+    }
+    Ok(line)
+}
+
+/// What a switch did.
+struct Switched {
+    before: DeviceLine,
+    after: DeviceLine,
+    report: switch::Report,
+    via: &'static str,
+    elapsed_ms: u64,
+    new_id: Option<NewIdOutcome>,
+    warnings: Vec<String>,
 }
 
 fn execute(
@@ -209,6 +276,76 @@ fn execute(
     recipe: SwitchRecipe,
     plan: Plan,
 ) -> Result<(), Failure> {
+    if !ctx.global.quiet && !ctx.global.json {
+        eprintln!(
+            "switching {} with {} ({} transfers)…",
+            dev.label(),
+            plan.method,
+            plan.steps.len()
+        );
+    }
+    let subject = format!("switching {}", dev.label());
+    let Switched {
+        before,
+        after: after_line,
+        report,
+        via,
+        elapsed_ms,
+        new_id,
+        warnings,
+    } = perform(ctx, args.timeout, &dev, &recipe, &plan, &subject)?;
+    if ctx.global.json {
+        output::json(&Done {
+            before,
+            recipe: &recipe,
+            plan: &plan,
+            report: &report,
+            after: after_line,
+            via,
+            elapsed_ms,
+            new_id,
+            warnings,
+        });
+        return Ok(());
+    }
+    println!(
+        "switched {} in {:.2} s ({}): {} {} -> {} {}",
+        dev.path,
+        elapsed_ms as f64 / 1000.0,
+        via,
+        before.id,
+        before.mode,
+        after_line.id,
+        after_line.mode
+    );
+    if let Some(NewIdOutcome::Added) = new_id {
+        println!("bound option to {} (new_id)", after_line.id);
+    }
+    let mut rows = vec![["DEVICE", "ID", "MODEL", "MODE", "PORTS", "DRIVERS"]
+        .map(String::from)
+        .to_vec()];
+    rows.push(after_line.row());
+    output::table(&rows, "");
+    for w in &warnings {
+        eprintln!("dongle: warning: {w}");
+    }
+    if !ctx.global.quiet {
+        println!("\nnext: {}", next_step(&after_line));
+    }
+    Ok(())
+}
+
+/// Send the plan, wait for the stick to come back, bind option to an ID the
+/// kernel does not know. Prints nothing; `subject` starts the error of a
+/// failed transfer ("switching 1-1.4 (12d1:1f01 …)").
+fn perform(
+    ctx: &Context,
+    timeout_s: u64,
+    dev: &UsbDevice,
+    recipe: &SwitchRecipe,
+    plan: &Plan,
+    subject: &str,
+) -> Result<Switched, Failure> {
     let mut warnings = Vec::new();
     if recipe.wait_before_ms > 0 {
         // WaitBefore: the handful of devices that need time after plug-in (§4).
@@ -220,17 +357,9 @@ fn execute(
     } else {
         Watcher::new()
     };
-    let mut usb = NusbDevice::open(&ctx.sysfs, &ctx.dev_root, &dev).map_err(open_failure)?;
+    let mut usb = NusbDevice::open(&ctx.sysfs, &ctx.dev_root, dev).map_err(open_failure)?;
     let start = Instant::now();
-    if !ctx.global.quiet && !ctx.global.json {
-        eprintln!(
-            "switching {} with {} ({} transfers)…",
-            dev.label(),
-            plan.method,
-            plan.steps.len()
-        );
-    }
-    let report = switch::execute(&plan, &mut usb).map_err(|e| {
+    let report = switch::execute(plan, &mut usb).map_err(|e| {
         let exit = match e.error {
             OpError::Permission => Exit::Permission,
             OpError::Busy => Exit::Busy,
@@ -242,7 +371,7 @@ fn execute(
             OpError::Permission => "; run with sudo, or install the udev rule: `dongle install`",
             _ => "",
         };
-        Failure::new(exit, format!("switching {} failed at {e}{hint}", dev.label()))
+        Failure::new(exit, format!("{subject} failed at {e}{hint}"))
     })?;
     drop(usb);
     if let Outcome::Vanished { detail, .. } = &report.outcome {
@@ -257,7 +386,7 @@ fn execute(
             .map(|v| recipe.target_products.iter().map(|&p| (v, p)).collect())
             .unwrap_or_default(),
     };
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    let timeout = Duration::from_secs(timeout_s.max(1));
     let arrival = watcher
         .wait_for_reenumeration(&ctx.sysfs, &want, timeout, BIND_SETTLE)
         .map_err(|e| Failure::new(Exit::Failure, e.to_string()))?;
@@ -298,47 +427,15 @@ fn execute(
         }
     }
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let before = DeviceLine::of(&dev);
-    let after_line = DeviceLine::of(&after);
-    if ctx.global.json {
-        output::json(&Done {
-            before,
-            recipe: &recipe,
-            plan: &plan,
-            report: &report,
-            after: after_line,
-            via: arrival.via,
-            elapsed_ms,
-            new_id,
-            warnings,
-        });
-        return Ok(());
-    }
-    println!(
-        "switched {} in {:.2} s ({}): {} {} -> {} {}",
-        dev.path,
-        elapsed_ms as f64 / 1000.0,
-        arrival.via,
-        before.id,
-        before.mode,
-        after_line.id,
-        after_line.mode
-    );
-    if let Some(NewIdOutcome::Added) = new_id {
-        println!("bound option to {} (new_id)", after_line.id);
-    }
-    let mut rows = vec![["DEVICE", "ID", "MODEL", "MODE", "PORTS", "DRIVERS"]
-        .map(String::from)
-        .to_vec()];
-    rows.push(after_line.row());
-    output::table(&rows, "");
-    for w in &warnings {
-        eprintln!("dongle: warning: {w}");
-    }
-    if !ctx.global.quiet {
-        println!("\nnext: {}", next_step(&after_line));
-    }
-    Ok(())
+    Ok(Switched {
+        before: DeviceLine::of(dev),
+        after: DeviceLine::of(&after),
+        report,
+        via: arrival.via,
+        elapsed_ms,
+        new_id,
+        warnings,
+    })
 }
 
 fn next_step(d: &DeviceLine) -> String {

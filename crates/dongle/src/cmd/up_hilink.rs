@@ -18,12 +18,12 @@
 use crate::cli::UpArgs;
 use crate::cmd::hilink::{client_for, failure};
 use crate::cmd::unlock::finding_failure;
-use crate::cmd::up_steps::{connecting, now, wait_to_retry};
+use crate::cmd::up_steps::{connecting, now, wait_to_retry, RADIO_EVERY};
 use crate::context::Context;
 use crate::failure::Failure;
 use dongle_connect::backoff::Backoff;
 use dongle_connect::host::{Configured, HostConfig};
-use dongle_connect::state::LinkState;
+use dongle_connect::state::{LinkState, Radio};
 use dongle_connect::Finding;
 use dongle_hilink::{connect, disconnect, link_status, Client, LinkInfo};
 use dongle_usb::UsbDevice;
@@ -80,19 +80,24 @@ pub fn is_default(ctx: &Context, a: &UpArgs) -> bool {
     }
 }
 
-/// The interface to run DHCP on: `$DONGLE_HILINK_IFACE`, else the plugged-in
-/// stick's, unless the user pointed at the API directly (URL or `--sim`).
-fn interface(ctx: &Context, a: &UpArgs, url: Option<&str>) -> Option<String> {
-    if let Some(i) = std::env::var("DONGLE_HILINK_IFACE")
+/// The plugged-in stick's USB path (unless the user pointed at the API
+/// directly: URL or `--sim`) and the interface to run DHCP on:
+/// `$DONGLE_HILINK_IFACE`, else the stick's.
+fn stick_and_interface(
+    ctx: &Context,
+    a: &UpArgs,
+    url: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let stick = if url.is_some() {
+        None
+    } else {
+        find_stick(ctx, a)
+    };
+    let iface = std::env::var("DONGLE_HILINK_IFACE")
         .ok()
         .filter(|i| !i.is_empty())
-    {
-        return Some(i);
-    }
-    if url.is_some() {
-        return None;
-    }
-    find_stick(ctx, a).map(|(_, n)| n)
+        .or_else(|| stick.as_ref().map(|(_, n)| n.clone()));
+    (stick.map(|(d, _)| d.path), iface)
 }
 
 /// The first 192.168.N.0/24, N from 8 (the sticks' own choice) up, that
@@ -289,7 +294,7 @@ fn move_stick(ctx: &Context, api_url: Option<&str>, stick: Ipv4Addr, n: u8) -> R
 }
 
 pub fn run(ctx: &Context, a: &UpArgs, url: Option<&str>, stop: &AtomicBool) -> Result<(), Failure> {
-    let iface = interface(ctx, a, url);
+    let (usb_path, iface) = stick_and_interface(ctx, a, url);
     let host = match &iface {
         Some(i) => Some(HostConfig::detect(i, !a.no_default_route).map_err(finding_failure)?),
         None => None,
@@ -297,14 +302,18 @@ pub fn run(ctx: &Context, a: &UpArgs, url: Option<&str>, stop: &AtomicBool) -> R
     // With an interface, the API is at the stick's address on it; a URL
     // (or the simulator) wins.
     let api_url = url.map(String::from).or_else(|| ctx.sim_hilink_url());
-    let device = api_url
+    // A stick found on the bus is known by its USB path, as NCM and PPP links
+    // are: the daemon (and `dongle down 1-1.4`) find its link by it.
+    let port = api_url
         .clone()
         .or_else(|| iface.clone())
         .unwrap_or_else(|| dongle_hilink::DEFAULT_URL.to_string());
-    let mut state = connecting(device.clone(), device, "hilink", 0);
+    let device = usb_path.unwrap_or_else(|| port.clone());
+    let mut state = connecting(device, port, "hilink", 0);
     state.interface = iface.clone();
     let mut backoff = Backoff::default();
     let mut lan: Option<Lan> = None;
+    let mut identity = Identity::default();
     loop {
         let _ = state.save();
         let started = Instant::now();
@@ -322,10 +331,16 @@ pub fn run(ctx: &Context, a: &UpArgs, url: Option<&str>, stop: &AtomicBool) -> R
                 state.dns = link.dns.clone();
                 state.problem = None;
                 state.since = now();
+                state.radio = radio(&client, &mut identity);
                 let _ = state.save();
                 announce(ctx, &state, &client, &link, lan.as_ref(), started.elapsed());
                 backoff.reset();
-                match watch(&client, lan.as_mut(), stop) {
+                let mut up = Up {
+                    client: &client,
+                    state: &mut state,
+                    identity: &mut identity,
+                };
+                match watch(&mut up, lan.as_mut(), stop) {
                     None => {
                         let _ = disconnect(&client, Duration::from_secs(20));
                         if let Some(mut l) = lan.take() {
@@ -460,8 +475,54 @@ fn announce(
     let _ = std::io::stdout().flush();
 }
 
-/// Watch a connected stick. `None` when asked to stop, else why it dropped.
-fn watch(client: &Client, mut lan: Option<&mut Lan>, stop: &AtomicBool) -> Option<Finding> {
+/// Model and IMEI (`device/information`): they do not change, so they are
+/// read once, but only after the stick answered (some firmware wants a
+/// login for them: then they stay unknown).
+#[derive(Default)]
+struct Identity {
+    read: bool,
+    model: Option<String>,
+    imei: Option<String>,
+}
+
+/// Operator, technology and signal for `status` and metrics, as NCM and PPP
+/// links have them. A stick that does not answer gives `None`; the link
+/// does not care.
+fn radio(client: &Client, id: &mut Identity) -> Option<Radio> {
+    let r = dongle_hilink::radio(client).ok()?;
+    if !id.read {
+        id.read = true;
+        if let Ok(d) = client.device_information() {
+            (id.model, id.imei) = (d.device_name, d.imei);
+        }
+    }
+    Some(Radio {
+        model: id.model.clone(),
+        imei: id.imei.clone(),
+        operator: r.operator,
+        technology: r.technology,
+        registration: Some(r.registration),
+        quality_percent: r.quality_percent,
+        rssi_dbm: r.rssi_dbm,
+        rsrp_dbm: r.rsrp_dbm,
+        rsrq_db: r.rsrq_db,
+        sinr_db: r.sinr_db,
+        at: now().unwrap_or(0),
+    })
+}
+
+/// A connected stick and its link's state file.
+struct Up<'a> {
+    client: &'a Client,
+    state: &'a mut LinkState,
+    identity: &'a mut Identity,
+}
+
+/// Watch a connected stick; its radio is read again every [`RADIO_EVERY`].
+/// `None` when asked to stop, else why it dropped.
+fn watch(up: &mut Up, mut lan: Option<&mut Lan>, stop: &AtomicBool) -> Option<Finding> {
+    let client = up.client;
+    let mut next_radio = Instant::now() + RADIO_EVERY;
     loop {
         let next = Instant::now() + WATCH;
         while Instant::now() < next {
@@ -493,7 +554,15 @@ fn watch(client: &Client, mut lan: Option<&mut Lan>, stop: &AtomicBool) -> Optio
             }
         }
         match link_status(client) {
-            Ok(l) if l.connected() => {}
+            Ok(l) if l.connected() => {
+                if Instant::now() >= next_radio {
+                    next_radio = Instant::now() + RADIO_EVERY;
+                    if let Some(r) = radio(client, up.identity) {
+                        up.state.radio = Some(r);
+                        let _ = up.state.save();
+                    }
+                }
+            }
             Ok(l) => {
                 return Some(Finding::new(
                     "hilink_no_connection",

@@ -61,9 +61,13 @@ pub struct ModemStatus {
     /// ignored (config says manage = false), unsupported (a personality we
     /// cannot connect: MBIM, QMI, RNDIS, update), settling (ports not there yet).
     pub phase: String,
-    /// Why it is not up, when known.
+    /// Why it is not up, when known: a problem id `dongle doctor` uses too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// What to do about `problem`, when the daemon knows (a modem whose
+    /// driver never bound: the module to load and the new_id line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkState>,
 }

@@ -17,6 +17,7 @@
 pub mod control;
 pub mod modem;
 pub mod notify;
+mod settle;
 mod trim;
 
 use crate::cli::{DaemonArgs, Global};
@@ -49,6 +50,8 @@ struct Slot {
     /// Why the last job ended badly; a failed job is not retried until the
     /// device is replugged or `dongle up` asks.
     failed: Option<String>,
+    /// Waiting for its ports, and what was found when that took too long.
+    settling: settle::Settling,
 }
 
 impl Slot {
@@ -59,6 +62,28 @@ impl Slot {
             .map_or_else(|| self.settings.name.clone(), |s| s.name)
             .unwrap_or_else(|| self.dev.path.clone())
     }
+
+    /// How a log line names the device: its name, with the USB path when
+    /// the name is a configured one.
+    fn who(&self) -> String {
+        let name = self.name();
+        if name == self.dev.path {
+            name
+        } else {
+            format!("{name} ({})", self.dev.path)
+        }
+    }
+}
+
+/// The device's ID and product, and the mode it is in: `12d1:1506 HUAWEI_MOBILE, ncm mode`.
+fn what(dev: &UsbDevice) -> String {
+    let product = dev.product.as_deref().or(dev.manufacturer.as_deref());
+    format!(
+        "{}{}, {} mode",
+        dev.id(),
+        product.map(|p| format!(" {p}")).unwrap_or_default(),
+        dongle_catalog::personality(dev)
+    )
 }
 
 /// What the loop and the control socket share.
@@ -104,6 +129,7 @@ impl Fleet {
             .map(|s| {
                 let link = links.get(&s.dev.path).cloned();
                 let need = modem::need(&s.dev);
+                let stuck = s.settling.stuck.as_ref();
                 let (phase, problem) = if self.held.contains(&s.dev.path) {
                     ("held".to_string(), None)
                 } else if !s.settings.manage {
@@ -119,8 +145,11 @@ impl Fleet {
                         (Need::Settle, _) => "settling",
                         (Need::Connect, _) => "connecting",
                     };
-                    (p.to_string(), None)
+                    (p.to_string(), stuck.and_then(|st| st.problem.clone()))
                 };
+                let fix = stuck
+                    .filter(|_| phase == "settling")
+                    .map(|st| st.fix.clone());
                 ModemStatus {
                     device: s.dev.path.clone(),
                     name: s.name(),
@@ -128,6 +157,7 @@ impl Fleet {
                     mode: dongle_catalog::personality(&s.dev).to_string(),
                     phase,
                     problem,
+                    fix,
                     link,
                 }
             })
@@ -444,7 +474,7 @@ fn scan(
         if let Some(slot) = fleet.slots.get_mut(&path) {
             if let Some(w) = &slot.worker {
                 if !w.stopping() {
-                    eprintln!("dongle daemon: {} ({}) is gone", slot.name(), slot.dev.id());
+                    eprintln!("dongle daemon: {} is gone ({})", slot.who(), slot.dev.id());
                     w.stop();
                 }
             }
@@ -461,26 +491,25 @@ fn scan(
     }
     for (path, dev) in present {
         let slot = fleet.slots.entry(path.clone()).or_insert_with(|| {
-            let settings = policy.for_device(&dev);
-            eprintln!(
-                "dongle daemon: {} {} {} ({}){}",
-                settings.name.as_deref().unwrap_or(&dev.path),
-                dev.id(),
-                dev.label(),
-                dongle_catalog::personality(&dev),
-                if settings.manage {
-                    ""
-                } else {
-                    ": not managed (config)"
-                }
-            );
-            Slot {
+            let slot = Slot {
                 devnum: dev.devnum,
                 dev: dev.clone(),
-                settings,
+                settings: policy.for_device(&dev),
                 worker: None,
                 failed: None,
-            }
+                settling: settle::Settling::default(),
+            };
+            eprintln!(
+                "dongle daemon: {}: {}{}",
+                slot.who(),
+                what(&dev),
+                if slot.settings.manage {
+                    ""
+                } else {
+                    "; not managed (config)"
+                }
+            );
+            slot
         });
         reap(slot);
         if slot.worker.as_ref().is_some_and(Worker::stopping) {
@@ -489,6 +518,36 @@ fn scan(
         slot.dev = dev;
         let held = fleet.held.contains(&path);
         step(slot, held, global, policy);
+        watch_settling(slot, global);
+    }
+}
+
+/// One line when a modem's ports have not come within the limit (with the
+/// doctor's diagnosis), and one when they come after all.
+fn watch_settling(slot: &mut Slot, global: &Global) {
+    let waiting = slot.settings.manage && modem::need(&slot.dev) == Need::Settle;
+    match slot.settling.update(waiting, &slot.dev, global) {
+        None => {}
+        Some(settle::Change::Stuck(st)) => eprintln!(
+            "dongle daemon: {}: no ports after {} s: {}{} (fix: {})",
+            slot.who(),
+            settle::SETTLE_LIMIT.as_secs(),
+            st.summary,
+            st.problem
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default(),
+            st.fix
+        ),
+        Some(settle::Change::Bound) => {
+            let ports: Vec<String> = slot.dev.ttys().into_iter().map(|(_, t)| t).collect();
+            let nets: Vec<String> = slot.dev.net().into_iter().map(|(_, n)| n).collect();
+            eprintln!(
+                "dongle daemon: {}: driver bound ({}); going on",
+                slot.who(),
+                [ports, nets].concat().join(", ")
+            );
+        }
     }
 }
 
@@ -507,10 +566,11 @@ fn reap(slot: &mut Slot) {
     match result {
         Ok(()) => {}
         Err(e) if !stopped => {
+            // The switch's own error says it is about the switch.
             eprintln!(
-                "dongle daemon: {}: {} failed: {e}",
-                slot.name(),
-                if was_switch { "switch" } else { "connect" }
+                "dongle daemon: {}: {}{e}",
+                slot.who(),
+                if was_switch { "" } else { "connect failed: " }
             );
             slot.failed = Some(e);
         }

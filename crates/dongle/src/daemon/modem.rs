@@ -3,7 +3,7 @@
 //! worker thread that does that job until told to stop.
 
 use super::Policy;
-use crate::cli::{Global, PortSelect, SecretArgs, SwitchArgs, UpArgs};
+use crate::cli::{Global, PortSelect, SecretArgs, UpArgs};
 use crate::config::ModemIdent;
 use crate::context::Context;
 use dongle_at::parse::identity;
@@ -24,6 +24,9 @@ const MODEM_DRIVERS: &[&str] = &[
     "cdc_mbim",
     "qmi_wwan",
 ];
+
+/// How long a switched stick gets to come back with its new identity.
+const SWITCH_TIMEOUT_S: u64 = 20;
 
 /// Whether the daemon should look after this device. A plain USB flash drive
 /// or an FTDI serial adapter must be left alone: an AT command sent to
@@ -205,13 +208,10 @@ impl Worker {
                 crate::cmd::up_steps::set_label(settings.name.as_deref().unwrap_or(&device));
                 let ctx = Context::new(global).map_err(|f| f.message)?;
                 if is_switch {
-                    let args = SwitchArgs {
-                        device: Some(device),
-                        to: None,
-                        dry_run: false,
-                        timeout: 20,
-                    };
-                    return crate::cmd::switch::run(&ctx, &args).map_err(|f| f.message);
+                    // One log line, not `dongle switch`'s table and hints.
+                    let done = crate::cmd::switch::quietly(&ctx, &device, SWITCH_TIMEOUT_S)?;
+                    eprintln!("{}{done}", crate::cmd::up_steps::who());
+                    return Ok(());
                 }
                 if policy.needs_identity() {
                     // A `[[modem]]` section matched by IMEI or ICCID: read them first.

@@ -51,6 +51,13 @@ use crate::SimError;
 /// [garbage]
 /// stray_nul = true        # sprinkle NULs and stray bytes between reply lines
 ///
+/// [sms]
+/// empty = true            # the SIM holds no messages (default: five real received PDUs)
+/// capacity = 5            # SIM message slots (default 20); all used = store full
+/// smsc = ""               # +CSCA; "" = none, so a PDU without SMSC fails (CMS 330)
+/// send_error = 500        # every +CMGS fails with this +CMS ERROR after the PDU
+/// ussd_reply = "Hi"       # the network's answer to any USSD code
+///
 /// [usb]
 /// unbound = true          # no kernel driver bound to any interface (module missing, or it
 ///                         # does not know the vid:pid): no driver links, no tty or net
@@ -73,6 +80,7 @@ pub struct Scenario {
     pub urc: UrcConfig,
     pub garbage: GarbageConfig,
     pub usb: UsbConfig,
+    pub sms: SmsConfig,
 }
 
 /// The SIM card's state at power-on.
@@ -148,6 +156,17 @@ pub struct UrcConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct GarbageConfig {
     pub stray_nul: bool,
+}
+
+/// `[sms]`: the SIM's message store and the network's SMS/USSD behaviour.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    pub empty: bool,
+    pub capacity: Option<u32>,
+    pub smsc: Option<String>,
+    pub send_error: Option<u16>,
+    pub ussd_reply: Option<String>,
 }
 
 /// `[usb]`: how the kernel sees the device.

@@ -833,7 +833,24 @@ impl<L: Link> Port<'_, L> {
             if echo_on {
                 echo.push(b);
             }
+            // After the SMS prompt, Ctrl-Z (send) or ESC (abort) ends the text.
+            let text_end =
+                matches!(b, 0x1a | 0x1b) && self.shared.modem().awaiting_text(self.rt.index);
+            if text_end {
+                self.line.push(b);
+                // Firmware echoes the text, not the Ctrl-Z that ends it.
+                if echo_on {
+                    echo.pop();
+                }
+            }
             match b {
+                _ if text_end => {
+                    self.write_raw(&std::mem::take(&mut echo));
+                    let line = std::mem::take(&mut self.line);
+                    if self.command(&line) == Flow::Exit {
+                        return Flow::Exit;
+                    }
+                }
                 b'\r' => {
                     self.write_raw(&std::mem::take(&mut echo));
                     let line = std::mem::take(&mut self.line);
@@ -912,6 +929,10 @@ impl<L: Link> Port<'_, L> {
                     frames.push(s);
                 }
                 Output::Urc(s) => frames.push(s),
+                Output::Prompt => {
+                    self.write_frames(&std::mem::take(&mut frames));
+                    self.write_raw(b"\r\n> ");
+                }
                 Output::Delay(d) => {
                     self.write_frames(&std::mem::take(&mut frames));
                     if self.wait(d) {

@@ -231,9 +231,8 @@ impl Modem {
                 }
             }
 
-            // SMS setup commands that init sequences send; the store itself is not modelled.
-            ("+CNMI" | "+CMGF" | "+CSCS" | "+CPMS", Kind::Set(_)) => ok(),
-            ("+CMGF", Kind::Read) => one("+CMGF: 0"),
+            // SMS and USSD are in sms.rs.
+            ("+CSCS", Kind::Set(_)) => ok(),
             ("+CSCS", Kind::Read) => one("+CSCS: \"IRA\""),
             _ => Res::Unsupported,
         }

@@ -7,6 +7,7 @@
 mod commands;
 pub mod network;
 pub mod sim_card;
+pub mod sms;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use crate::profile::{Dialect, PortFunction, Profile};
 use crate::scenario::{command_key, Scenario};
 use network::{Network, RegCmd};
 use sim_card::SimCard;
+use sms::SmsStore;
 
 /// One piece of what the firmware sends back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +27,9 @@ pub enum Output {
     Final(String),
     /// An unsolicited result code sent now on this port.
     Urc(String),
+    /// The SMS prompt `\r\n> ` (27.005 §3.5.1): no final result yet, the port now takes
+    /// message text up to Ctrl-Z.
+    Prompt,
     /// Wait this long before sending what follows (slow commands such as `+COPS=?`).
     Delay(Duration),
     /// The device is unplugged now (fault injection); nothing more is sent.
@@ -79,6 +84,8 @@ pub struct Modem {
     pub profile: Profile,
     pub sim: SimCard,
     pub net: Network,
+    /// The SIM's messages, SMS settings and the USSD answer.
+    pub sms: SmsStore,
     pub ports: Vec<PortState>,
     /// PDP contexts: cid → (PDP type, APN).
     pub contexts: BTreeMap<u8, (String, String)>,
@@ -138,6 +145,7 @@ impl Modem {
         contexts.insert(1, ("IP".to_string(), String::new()));
         Modem {
             sim: SimCard::new(&scenario.sim),
+            sms: SmsStore::new(&scenario.sms),
             net: Network::new(&profile, &scenario.network),
             setport: profile.setport_default.map(str::to_string),
             profile,
@@ -174,6 +182,9 @@ impl Modem {
         if state.data_mode || self.hung {
             return vec![];
         }
+        if self.awaiting_text(port) {
+            return self.prompt_text(port, line);
+        }
         let t = line.trim_matches(|c: char| c.is_whitespace() || c == '\0');
         let Some(body) = t
             .get(..2)
@@ -199,7 +210,10 @@ impl Modem {
                 fin = Some(f);
                 break;
             }
-            let res = self.exec(port, c);
+            let res = match self.sms_command(port, c) {
+                Some(r) => r,
+                None => self.exec(port, c),
+            };
             if let Some(d) = self.pending_delay.take() {
                 out.push(Output::Delay(d));
             }
@@ -224,7 +238,10 @@ impl Modem {
                 }
             }
         }
-        out.push(Output::Final(fin.unwrap_or_else(|| "OK".into())));
+        match fin {
+            Some(f) if f == sms::PROMPT => out.push(Output::Prompt),
+            f => out.push(Output::Final(f.unwrap_or_else(|| "OK".into()))),
+        }
         self.queue_reg_urcs(before);
         out
     }
@@ -412,6 +429,7 @@ impl Modem {
         self.net.cfun = 1;
         self.net.cops_mode = 0;
         self.ndis = false;
+        self.sms.prompt = None;
         self.curc = 1;
         self.portsel = 0;
         for p in 0..self.ports.len() {
@@ -608,5 +626,7 @@ pub(crate) fn args(s: &str) -> Vec<String> {
     out
 }
 
+#[cfg(test)]
+mod sms_tests;
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ fn run(m: &mut Modem, port: usize, line: &str) -> Vec<String> {
         .flat_map(|o| match o {
             Output::Info(s) => s.split("\r\n").map(str::to_string).collect(),
             Output::Final(s) | Output::Urc(s) => vec![s],
+            Output::Prompt => vec!["> ".into()],
             Output::Delay(_) => vec![],
             Output::Vanish => vec!["<vanish>".into()],
         })

@@ -65,6 +65,12 @@ pub enum Command {
     Mode(ModeCommand),
     /// Unlock the SIM with its PIN (or PUK and a new PIN), read from a file or variable.
     Unlock(UnlockArgs),
+    /// SMS on the SIM: list, read, send, delete (every message is saved to a file before it is
+    /// deleted).
+    #[command(subcommand)]
+    Sms(crate::cmd::sms::SmsCommand),
+    /// Send a USSD code (*100#) and print the network's answer.
+    Ussd(crate::cmd::ussd::UssdArgs),
     /// Get online and stay online (foreground; reconnects by itself).
     Up(UpArgs),
     /// Take a link down (stops the `dongle up` that owns it).

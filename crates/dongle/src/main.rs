@@ -56,6 +56,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Apn(a) => cmd::apn::run(&ctx, a),
         Command::Switch(a) => cmd::switch::run(&ctx, a),
         Command::Unlock(a) => cmd::unlock::run(&ctx, a),
+        Command::Sms(c) => cmd::sms::run(&ctx, c),
+        Command::Ussd(a) => cmd::ussd::run(&ctx, a),
         Command::Up(a) => cmd::up::run(&ctx, a),
         Command::Down(a) => cmd::link::down(&ctx, a.device.as_deref()),
         Command::Status => cmd::link::status(&ctx),

@@ -97,15 +97,17 @@ pub(crate) fn read_smsc(r: &mut Reader<'_>) -> Result<Option<Address>, PduError>
 }
 
 /// Digits (with an optional leading `+`) to the type octet and semi-octets.
-fn encode_digits(number: &str) -> Result<(u8, Vec<u8>, usize), PduError> {
+fn encode_digits(number: &str, what: &'static str) -> Result<(u8, Vec<u8>, usize), PduError> {
     let (ton, digits) = match number.strip_prefix('+') {
         Some(d) => (TON_INTERNATIONAL, d),
         None => (TON_UNKNOWN, number),
     };
     if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(PduError::Unsendable {
-            what: "number",
-            why: format!("{number:?} is not 1 to 20 digits with an optional leading +"),
+            what,
+            why: format!(
+                "{number:?} is not 1 to 20 digits with an optional leading + (example: +4915112345678)"
+            ),
         });
     }
     let nibbles: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
@@ -122,7 +124,7 @@ fn encode_digits(number: &str) -> Result<(u8, Vec<u8>, usize), PduError> {
 
 /// TP-DA for `number` (digits, optional `+`).
 pub fn encode(number: &str) -> Result<Vec<u8>, PduError> {
-    let (ton, octets, count) = encode_digits(number)?;
+    let (ton, octets, count) = encode_digits(number, "the recipient number")?;
     // count ≤ 20 was checked.
     let mut out = vec![count as u8, ton];
     out.extend(octets);
@@ -134,10 +136,10 @@ pub fn encode_smsc(number: Option<&str>) -> Result<Vec<u8>, PduError> {
     let Some(number) = number else {
         return Ok(vec![0]);
     };
-    let (ton, octets, _) = encode_digits(number)?;
+    let (ton, octets, _) = encode_digits(number, "the SMSC number")?;
     if octets.len() > 10 {
         return Err(PduError::Unsendable {
-            what: "SMSC number",
+            what: "the SMSC number",
             why: format!("{number:?} is longer than 20 digits"),
         });
     }

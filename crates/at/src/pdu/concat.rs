@@ -62,7 +62,7 @@ pub fn split(text: &str) -> Result<(Encoding, Vec<Chunk>), PduError> {
     }
     if chunks.len() > 255 {
         return Err(PduError::Unsendable {
-            what: "text",
+            what: "the text",
             why: format!(
                 "it needs {} parts; one message has at most 255",
                 chunks.len()

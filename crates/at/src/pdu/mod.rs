@@ -32,7 +32,7 @@ pub enum PduError {
     },
     #[error("the PDU has a bad {what}: {why}")]
     Invalid { what: &'static str, why: String },
-    #[error("cannot send {what}: {why}")]
+    #[error("{what}: {why}")]
     Unsendable { what: &'static str, why: String },
 }
 

@@ -1,0 +1,476 @@
+//! `dongle sms list|read|send|delete`: the messages on the SIM, in PDU mode
+//! (27.005 `+CMGL`/`+CMGR`/`+CMGS`/`+CMGD`). Nothing is deleted from the
+//! modem before it is saved to a file (cmd/sms_store.rs).
+
+use crate::cli::PortSelect;
+use crate::cmd::sms_message::{messages, Message, SavedMessage};
+use crate::cmd::sms_store;
+use crate::context::Context;
+use crate::failure::{Exit, Failure};
+use crate::{output, ports};
+use clap::{Args, Subcommand};
+use dongle_at::parse::sms::{parse_cmgl_pdu, parse_cmgr_pdu};
+use dongle_at::pdu::{self, Encoding, Outgoing};
+use dongle_at::result::ErrorCode;
+use dongle_at::{AtError, AtSession, FinalResult};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Subcommand, Debug)]
+pub enum SmsCommand {
+    /// List the messages on the SIM (the parts of a long message joined); --save keeps a copy.
+    List(ListArgs),
+    /// Show one message in full (every part of a long message).
+    Read(ReadArgs),
+    /// Send a text: GSM-7 when every character fits, else UCS-2; split into parts when long.
+    Send(SendArgs),
+    /// Delete messages from the SIM; each is saved to a file first, and only what was saved
+    /// is deleted.
+    Delete(DeleteArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub select: PortSelect,
+    /// Also save every message to DIR: one JSON file per message, written atomically.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// Storage index, from `dongle sms list`.
+    pub index: u32,
+    #[command(flatten)]
+    pub select: PortSelect,
+}
+
+/// Which modem, for subcommands whose positional arguments are taken.
+#[derive(Args, Debug)]
+pub struct Target {
+    /// USB path (1-1.4), vid:pid (12d1:1506) or index from `dongle list`.
+    #[arg(long = "device", value_name = "DEV")]
+    pub device: Option<String>,
+    /// Use this tty directly (path, or a name under --dev such as ttyUSB2).
+    #[arg(long, value_name = "TTY", conflicts_with = "device")]
+    pub port: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Recipient: digits with an optional leading +, e.g. +4915112345678.
+    pub number: String,
+    /// The text (or --file).
+    #[arg(required_unless_present = "file")]
+    pub text: Option<String>,
+    /// Read the text from FILE (`-`: standard input); one trailing newline is dropped.
+    #[arg(long, value_name = "FILE", conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+    /// The service centre number, when the SIM has none (+CMS ERROR 330).
+    #[arg(long, value_name = "NUMBER")]
+    pub smsc: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Storage indexes, from `dongle sms list`.
+    #[arg(value_name = "INDEX", required_unless_present = "all")]
+    pub indexes: Vec<u32>,
+    /// Every message on the SIM.
+    #[arg(long, conflicts_with = "indexes")]
+    pub all: bool,
+    /// Where the messages are saved first (default: $DONGLE_SMS_DIR, else
+    /// /var/lib/dongle/sms for root, else ~/.local/share/dongle/sms).
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
+    match cmd {
+        SmsCommand::List(a) => list(ctx, a),
+        SmsCommand::Read(a) => read(ctx, a),
+        SmsCommand::Send(a) => send(ctx, a),
+        SmsCommand::Delete(a) => delete(ctx, a),
+    }
+}
+
+/// PDU mode with numeric errors: what every command here needs.
+fn setup(s: &AtSession) -> Result<(), Failure> {
+    // Numeric +CMS codes are what the fixes below are keyed on; not fatal if refused.
+    let _ = s.command("AT+CMEE=1");
+    s.command("AT+CMGF=0")
+        .map(|_| ())
+        .map_err(|e| sms_failure(e, "switching to PDU mode"))
+}
+
+/// Every stored message, `+CMGL=4` (all).
+fn fetch(s: &AtSession) -> Result<Vec<Message>, Failure> {
+    setup(s)?;
+    let r = s
+        .command_with("AT+CMGL=4", Duration::from_secs(30), None)
+        .map_err(|e| sms_failure(e, "listing the messages"))?;
+    let stored = parse_cmgl_pdu(&r.body()).map_err(|e| Failure::new(Exit::Modem, e.to_string()))?;
+    Ok(messages(stored))
+}
+
+fn save_all(dir: &Path, port: &str, msgs: &mut [Message]) -> Result<(), Failure> {
+    let saved_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    for m in msgs.iter_mut() {
+        let pdus: Vec<&str> = m.pdus.iter().map(String::as_str).collect();
+        let name = sms_store::file_name(m.time.as_deref(), &pdus);
+        let file = SavedMessage {
+            format: sms_store::FORMAT,
+            saved_at,
+            port: port.to_string(),
+            message: m,
+        };
+        let path = sms_store::save(dir, &name, &file)?;
+        m.saved = Some(path);
+    }
+    Ok(())
+}
+
+/// First line of `text`, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    let more = line.chars().count() > max || text.lines().nth(1).is_some();
+    let short: String = line.chars().take(max).collect();
+    if more {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+fn indexes(ix: &[u32]) -> String {
+    ix.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn print_table(msgs: &[Message]) {
+    let mut rows = vec![vec![
+        "INDEX".to_string(),
+        "STATUS".into(),
+        "FROM/TO".into(),
+        "TIME".into(),
+        "TEXT".into(),
+    ]];
+    for m in msgs {
+        let missing = if m.missing_parts.is_empty() {
+            String::new()
+        } else {
+            format!(" [{} of {} parts]", m.indexes.len(), m.total_parts)
+        };
+        rows.push(vec![
+            indexes(&m.indexes),
+            m.status.to_string(),
+            output::or_dash(m.number.as_deref()),
+            output::or_dash(m.time.as_deref()),
+            format!("{}{missing}", one_line(&m.text, 60)),
+        ]);
+    }
+    output::table(&rows, "");
+}
+
+fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
+    let s = ports::open_control(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
+    let mut msgs = fetch(&s)?;
+    if let Some(dir) = &a.save {
+        save_all(dir, &s.port(), &mut msgs)?;
+    }
+    if ctx.global.json {
+        output::json(&msgs);
+        return Ok(());
+    }
+    if msgs.is_empty() {
+        println!("No messages on the SIM.");
+        return Ok(());
+    }
+    print_table(&msgs);
+    match &a.save {
+        Some(dir) => println!("\nsaved {} message(s) to {}", msgs.len(), dir.display()),
+        None => {
+            println!("\nnext: dongle sms read INDEX, or dongle sms delete INDEX… (saves first)")
+        }
+    }
+    Ok(())
+}
+
+fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
+    let s = ports::open_control(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
+    setup(&s)?;
+    let r = s
+        .command(&format!("AT+CMGR={}", a.index))
+        .map_err(|e| sms_failure(e, &format!("reading message {}", a.index)))?;
+    let mut one =
+        parse_cmgr_pdu(&r.body()).map_err(|e| Failure::new(Exit::Modem, e.to_string()))?;
+    one.index = Some(a.index);
+    let long = pdu::decode_hex(&one.pdu)
+        .ok()
+        .and_then(|t| t.concat())
+        .is_some_and(|c| c.total > 1);
+    // A part of a long message: find the others (listing marks them read, as reading does).
+    let m = if long {
+        fetch(&s)?
+            .into_iter()
+            .find(|m| m.indexes.contains(&a.index))
+            .unwrap_or_else(|| messages(vec![one]).remove(0))
+    } else {
+        messages(vec![one]).remove(0)
+    };
+    if ctx.global.json {
+        output::json(&m);
+        return Ok(());
+    }
+    let who = if m.kind == "submit" { "to" } else { "from" };
+    println!("index:   {}", indexes(&m.indexes));
+    println!("status:  {}", m.status);
+    println!("{who}:    {}", output::or_dash(m.number.as_deref()));
+    println!("time:    {}", output::or_dash(m.time.as_deref()));
+    if !m.missing_parts.is_empty() {
+        println!(
+            "parts:   {} of {} (missing {})",
+            m.indexes.len(),
+            m.total_parts,
+            m.missing_parts
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!("\n{}", m.text);
+    Ok(())
+}
+
+/// The text to send, from the argument or a file (`-`: stdin).
+fn text_of(a: &SendArgs) -> Result<String, Failure> {
+    let usage = |m: String| Failure::new(Exit::Usage, m);
+    let text = match (&a.text, &a.file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(f)) if f.as_os_str() == "-" => {
+            let mut t = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut t)
+                .map_err(|e| usage(format!("cannot read the text from standard input: {e}")))?;
+            t
+        }
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .map_err(|e| usage(format!("cannot read the text from {}: {e}", f.display())))?,
+        (None, None) => {
+            return Err(usage(
+                "no text: give it as an argument or with --file".into(),
+            ))
+        }
+    };
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    let text = text.strip_suffix('\r').unwrap_or(text).to_string();
+    if text.is_empty() {
+        return Err(usage("the text is empty: nothing to send".into()));
+    }
+    Ok(text)
+}
+
+#[derive(Serialize)]
+struct SentPart {
+    seq: u8,
+    total: u8,
+    /// TP-MR the modem gave this part (`+CMGS: <mr>`): status reports refer to it.
+    reference: Option<u8>,
+    pdu: String,
+}
+
+#[derive(Serialize)]
+struct Sent {
+    to: String,
+    encoding: Encoding,
+    parts: Vec<SentPart>,
+}
+
+fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
+    let usage = |e: pdu::PduError| Failure::new(Exit::Usage, e.to_string());
+    pdu::validate_number(&a.number).map_err(usage)?;
+    if let Some(smsc) = &a.smsc {
+        pdu::validate_number(smsc).map_err(usage)?;
+    }
+    let text = text_of(a)?;
+    // Any value works; a different one per message keeps the parts of two
+    // long messages to the same number apart.
+    let reference = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u8 ^ std::process::id() as u8);
+    let parts = pdu::encode_submit(&Outgoing {
+        recipient: &a.number,
+        text: &text,
+        smsc: a.smsc.as_deref(),
+        reference,
+        status_report: false,
+    })
+    .map_err(usage)?;
+    let encoding = pdu::concat::split(&text).map_err(usage)?.0;
+    let s = ports::open_control(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
+    setup(&s)?;
+    let mut sent = Vec::new();
+    for p in &parts {
+        let r = s
+            .command_with_prompt(
+                &format!("AT+CMGS={}", p.tpdu_len),
+                &p.hex,
+                Duration::from_secs(5),
+                Duration::from_secs(60),
+            )
+            .map_err(|e| {
+                let done = if sent.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (parts 1–{} were sent)", sent.len())
+                };
+                let f = sms_failure(e, &format!("sending part {}/{}", p.seq, p.total));
+                Failure::new(f.exit, format!("{}{done}", f.message))
+            })?;
+        let reference = r
+            .lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("+CMGS:"))
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        sent.push(SentPart {
+            seq: p.seq,
+            total: p.total,
+            reference,
+            pdu: p.hex.clone(),
+        });
+    }
+    let out = Sent {
+        to: a.number.clone(),
+        encoding,
+        parts: sent,
+    };
+    if ctx.global.json {
+        output::json(&out);
+        return Ok(());
+    }
+    let refs: Vec<String> = out
+        .parts
+        .iter()
+        .map(|p| output::or_dash(p.reference))
+        .collect();
+    let enc = match encoding {
+        Encoding::Gsm7 => "GSM-7",
+        Encoding::Ucs2 => "UCS-2",
+        Encoding::EightBit => "8-bit",
+    };
+    println!(
+        "Sent to {} in {} part(s), {enc}: message reference(s) {}",
+        out.to,
+        out.parts.len(),
+        refs.join(", ")
+    );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Deleted {
+    deleted: Vec<u32>,
+    saved: Vec<PathBuf>,
+}
+
+fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
+    let s = ports::open_control(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
+    let all = fetch(&s)?;
+    let stored: Vec<u32> = all.iter().flat_map(|m| m.indexes.clone()).collect();
+    // Bad input changes nothing: every index is checked before the first save.
+    if let Some(i) = a.indexes.iter().find(|i| !stored.contains(i)) {
+        return Err(Failure::new(
+            Exit::NotFound,
+            format!(
+                "no message at index {i} on the SIM (see `dongle sms list`); nothing was deleted"
+            ),
+        ));
+    }
+    let wanted = |i: &u32| a.all || a.indexes.contains(i);
+    // The whole message is saved even when only some of its parts are deleted.
+    let mut chosen: Vec<Message> = all
+        .into_iter()
+        .filter(|m| m.indexes.iter().any(wanted))
+        .collect();
+    let dir = a.save.clone().unwrap_or_else(sms_store::default_dir);
+    save_all(&dir, &s.port(), &mut chosen)?;
+    let mut deleted = Vec::new();
+    for i in chosen
+        .iter()
+        .flat_map(|m| m.indexes.iter())
+        .filter(|i| wanted(i))
+    {
+        s.command(&format!("AT+CMGD={i}")).map_err(|e| {
+            let f = sms_failure(e, &format!("deleting message {i}"));
+            Failure::new(
+                f.exit,
+                format!(
+                    "{} (deleted before it: {:?}; every message is saved in {})",
+                    f.message,
+                    deleted,
+                    dir.display()
+                ),
+            )
+        })?;
+        deleted.push(*i);
+    }
+    let out = Deleted {
+        deleted,
+        saved: chosen.iter().filter_map(|m| m.saved.clone()).collect(),
+    };
+    if ctx.global.json {
+        output::json(&out);
+    } else {
+        println!(
+            "Saved {} message(s) to {}, then deleted index(es) {} from the SIM.",
+            out.saved.len(),
+            dir.display(),
+            indexes(&out.deleted)
+        );
+    }
+    Ok(())
+}
+
+/// `+CMS ERROR` codes (27.005 §3.2.5) and the SIM states some firmware
+/// reports as `+CME ERROR`: what it means here and what to do.
+fn fix_for(result: &FinalResult) -> Option<&'static str> {
+    let code = match result {
+        FinalResult::Cms(ErrorCode::Numeric(n)) | FinalResult::Cme(ErrorCode::Numeric(n)) => *n,
+        _ => return None,
+    };
+    let cme = matches!(result, FinalResult::Cme(_));
+    Some(match (cme, code) {
+        (false, 310) | (true, 10) => "insert a SIM card (with the stick unplugged), then retry",
+        (false, 311) | (true, 11) => "unlock the SIM first: dongle unlock --pin-file FILE",
+        (false, 316) | (true, 12) => "the SIM is PUK-locked: dongle unlock --puk-file FILE --pin-file NEWPIN",
+        (false, 313..=315) | (true, 13..=15) => {
+            "the SIM is busy or failing: wait a few seconds and retry; if it persists, reseat the SIM"
+        }
+        (false, 321) => "no message at that index: see `dongle sms list`",
+        (false, 322) => "the SIM's message store is full: dongle sms delete --all (saves every message first)",
+        (false, 330) => "the SIM has no SMS service centre number: dongle sms send --smsc +NUMBER … (your operator's SMSC), or store it once with dongle at 'AT+CSCA=\"+NUMBER\"'",
+        (false, 331) | (true, 30) => "no network: check registration and signal with `dongle info`",
+        (false, 332) => "the network did not answer in time: retry",
+        (false, 304) => "the modem refused the PDU: please report this with `dongle -vv`'s output",
+        (false, 500) => "the network or modem refused without saying why: often no credit, SMS barred on the plan, or a wrong SMSC (check with dongle at AT+CSCA? and your balance with dongle ussd)",
+        _ => return None,
+    })
+}
+
+/// An AT failure during `doing`, with the fix when the code has one.
+pub fn sms_failure(e: AtError, doing: &str) -> Failure {
+    let fix = e.result().and_then(fix_for);
+    let f = Failure::from(e);
+    match fix {
+        Some(fix) => Failure::new(f.exit, format!("{doing}: {}\nfix: {fix}", f.message)),
+        None => Failure::new(f.exit, format!("{doing}: {}", f.message)),
+    }
+}

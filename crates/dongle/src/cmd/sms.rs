@@ -378,7 +378,45 @@ fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
 #[derive(Serialize)]
 struct Deleted {
     deleted: Vec<u32>,
+    /// Indexes whose message changed (or went) since it was saved: left alone.
+    changed: Vec<u32>,
     saved: Vec<PathBuf>,
+}
+
+/// What [`delete_saved`] did.
+#[derive(Default)]
+struct Deletion {
+    deleted: Vec<u32>,
+    /// Slots whose message changed (or went) since it was saved: left alone.
+    changed: Vec<u32>,
+    /// The `AT+CMGD` that failed; the ones before it are in `deleted`.
+    failure: Option<Failure>,
+}
+
+/// Deletes each `(index, pdu)` only if the slot still holds that PDU: the
+/// port is ours, but another program on another port could have deleted a
+/// saved message and a new one taken its slot.
+fn delete_saved(s: &AtSession, targets: &[(u32, &str)]) -> Deletion {
+    let mut d = Deletion::default();
+    for &(i, pdu) in targets {
+        let same = s
+            .command(&format!("AT+CMGR={i}"))
+            .ok()
+            .and_then(|r| parse_cmgr_pdu(&r.body()).ok())
+            .is_some_and(|now| now.pdu.eq_ignore_ascii_case(pdu));
+        if !same {
+            d.changed.push(i);
+            continue;
+        }
+        match s.command(&format!("AT+CMGD={i}")) {
+            Ok(_) => d.deleted.push(i),
+            Err(e) => {
+                d.failure = Some(sms_failure(e, &format!("deleting message {i}")));
+                break;
+            }
+        }
+    }
+    d
 }
 
 fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
@@ -402,28 +440,35 @@ fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
         .collect();
     let dir = a.save.clone().unwrap_or_else(sms_store::default_dir);
     save_all(&dir, &s.port(), &mut chosen)?;
-    let mut deleted = Vec::new();
-    for i in chosen
+    let targets: Vec<(u32, &str)> = chosen
         .iter()
-        .flat_map(|m| m.indexes.iter())
-        .filter(|i| wanted(i))
-    {
-        s.command(&format!("AT+CMGD={i}")).map_err(|e| {
-            let f = sms_failure(e, &format!("deleting message {i}"));
-            Failure::new(
-                f.exit,
-                format!(
-                    "{} (deleted before it: {:?}; every message is saved in {})",
-                    f.message,
-                    deleted,
-                    dir.display()
-                ),
-            )
-        })?;
-        deleted.push(*i);
+        .flat_map(|m| {
+            m.indexes
+                .iter()
+                .copied()
+                .zip(m.pdus.iter().map(String::as_str))
+        })
+        .filter(|(i, _)| wanted(i))
+        .collect();
+    let Deletion {
+        deleted,
+        changed,
+        failure,
+    } = delete_saved(&s, &targets);
+    if let Some(f) = failure {
+        return Err(Failure::new(
+            f.exit,
+            format!(
+                "{} (deleted before it: {}; every message is saved in {})",
+                f.message,
+                indexes(&deleted),
+                dir.display()
+            ),
+        ));
     }
     let out = Deleted {
         deleted,
+        changed,
         saved: chosen.iter().filter_map(|m| m.saved.clone()).collect(),
     };
     if ctx.global.json {
@@ -435,6 +480,12 @@ fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
             dir.display(),
             indexes(&out.deleted)
         );
+        if !out.changed.is_empty() {
+            println!(
+                "Left index(es) {} alone: they changed since they were saved (run dongle sms delete again).",
+                indexes(&out.changed)
+            );
+        }
     }
     Ok(())
 }
@@ -472,5 +523,60 @@ pub fn sms_failure(e: AtError, doing: &str) -> Failure {
     match fix {
         Some(fix) => Failure::new(f.exit, format!("{doing}: {}\nfix: {fix}", f.message)),
         None => Failure::new(f.exit, format!("{doing}: {}", f.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    use std::sync::mpsc;
+
+    const A: &str = "07916163838428F9040B916121021021F700005190514164220A23C4B0BCFD5E8740C4B0BCFD5E83C26E3248196687C9A0301D440DBBC3677918";
+    const B: &str =
+        "07919730071111F10414D04937BD2C7797E9D3E614000811309291024061080442043504410442";
+
+    /// A modem whose slot 1 holds A and slot 2 holds B; every command line is reported.
+    fn modem() -> (AtSession, mpsc::Receiver<String>) {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = Vec::new();
+            let mut b = [0u8; 1];
+            while let Ok(1) = theirs.read(&mut b) {
+                if b[0] != b'\r' {
+                    line.push(b[0]);
+                    continue;
+                }
+                let cmd = String::from_utf8_lossy(&std::mem::take(&mut line)).to_string();
+                let _ = tx.send(cmd.clone());
+                let reply = match cmd.as_str() {
+                    "AT+CMGR=1" => format!("\r\n+CMGR: 1,,50\r\n{A}\r\n\r\nOK\r\n"),
+                    "AT+CMGR=2" => format!("\r\n+CMGR: 0,,39\r\n{B}\r\n\r\nOK\r\n"),
+                    "AT+CMGR=3" => "\r\n+CMS ERROR: 321\r\n".to_string(),
+                    _ => "\r\nOK\r\n".to_string(),
+                };
+                if theirs.write_all(reply.as_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        (AtSession::new(ours), rx)
+    }
+
+    #[test]
+    fn only_slots_that_still_hold_the_saved_pdu_are_deleted() {
+        let (s, seen) = modem();
+        // Saved: A at 1 (unchanged), A at 2 (now B: replaced), A at 3 (gone).
+        let d = delete_saved(&s, &[(1, A), (2, A), (3, A)]);
+        assert_eq!(d.deleted, [1]);
+        assert_eq!(d.changed, [2, 3]);
+        assert!(d.failure.is_none());
+        let sent: Vec<String> = seen.try_iter().collect();
+        assert_eq!(sent, ["AT+CMGR=1", "AT+CMGD=1", "AT+CMGR=2", "AT+CMGR=3"]);
+        // Lower-case hex from some firmware is the same PDU.
+        let d = delete_saved(&s, &[(2, &B.to_ascii_lowercase())]);
+        assert_eq!(d.deleted, [2]);
     }
 }

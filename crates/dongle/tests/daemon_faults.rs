@@ -464,3 +464,68 @@ fn a_stick_whose_driver_never_binds_is_driver_not_bound_then_goes_online_once_bo
     assert_eq!(bound.len(), 1, "{log}");
     assert!(bound[0].contains("ttyUSB0"), "{log}");
 }
+
+/// One raw exchange on the control socket: send `bytes` (then end the client's side when
+/// `close` is set) and return the reply line.
+fn exchange(bed: &Bed, bytes: &[u8], close: bool) -> String {
+    let c = UnixStream::connect(bed.path("run/dongle.sock")).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // The daemon reads at most 4096 bytes of a request: the rest may meet a closed socket.
+    let _ = (&c).write_all(bytes);
+    if close {
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut line = String::new();
+    BufReader::new(&c).read_line(&mut line).unwrap();
+    line
+}
+
+/// Clients that send what is not a request — not JSON, a line longer than any request, a
+/// kind the daemon does not know, half a line and then end — each get one error reply that
+/// says what was wrong, and the daemon goes on answering everyone else.
+#[test]
+fn a_bad_control_request_gets_an_error_naming_it_and_the_daemon_answers_on() {
+    let mut bed = Bed::start(1);
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    let big = vec![b'x'; 64 * 1024];
+    for (what, bytes, close, says) in [
+        ("not JSON", &b"{cmd: status}\n"[..], false, "not JSON"),
+        ("a 64 KiB line", &big[..], false, "longer than 4096 bytes"),
+        (
+            "an unknown kind",
+            b"{\"cmd\":\"reboot\"}\n",
+            false,
+            r#"unknown request \"reboot\"; the daemon answers status, up, down"#,
+        ),
+        (
+            "no cmd",
+            b"{\"device\":\"1-1.1\"}\n",
+            false,
+            "no \\\"cmd\\\"",
+        ),
+        ("half a line, then EOF", b"{\"cmd\":\"sta", true, "not JSON"),
+    ] {
+        let t = Instant::now();
+        let reply = exchange(&bed, bytes, close);
+        assert!(
+            reply.contains("\"ok\":false") && reply.contains(says),
+            "{what}: {reply}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "{what}: the reply took {:?}",
+            t.elapsed()
+        );
+        let v = bed.assert_responsive(&format!("after {what}"));
+        assert_eq!(v["modems"][0]["phase"], "up", "after {what}: {v}");
+    }
+    // The ordinary client still works, and nothing of the above reached the modem.
+    let out = bed.cmd(&["status"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(bed.phase("1-1.1"), "up");
+}

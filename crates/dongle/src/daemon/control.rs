@@ -116,15 +116,39 @@ pub fn request(req: &Request, timeout: Duration) -> Option<Result<Reply, String>
     }))
 }
 
+/// The requests there are, for an error that lists them.
+const KINDS: &[&str] = &["status", "up", "down"];
+
 /// Read one request from a client (bounded in size and time).
 pub fn read_request(s: &UnixStream) -> Result<Request, String> {
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let mut line = String::new();
+    let mut line = Vec::new();
     BufReader::new(s.take(MAX_REQUEST))
-        .read_line(&mut line)
+        .read_until(b'\n', &mut line)
         .map_err(|e| format!("cannot read the request: {e}"))?;
-    serde_json::from_str(line.trim())
-        .map_err(|e| format!(r#"bad request ({e}); send one JSON line such as {{"cmd":"status"}}"#))
+    parse_request(&line)
+}
+
+fn parse_request(line: &[u8]) -> Result<Request, String> {
+    let example = r#"send one JSON line such as {"cmd":"status"}"#;
+    if line.len() as u64 >= MAX_REQUEST && !line.ends_with(b"\n") {
+        return Err(format!(
+            "request longer than {MAX_REQUEST} bytes; {example}"
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(line.trim_ascii())
+        .map_err(|e| format!("bad request: not JSON ({e}); {example}"))?;
+    let kind = value.get("cmd").and_then(|c| c.as_str());
+    match kind {
+        Some(k) if !KINDS.contains(&k) => Err(format!(
+            "unknown request \"{k}\"; the daemon answers {}",
+            KINDS.join(", ")
+        )),
+        None => Err(format!("bad request: no \"cmd\"; {example}")),
+        Some(_) => {
+            serde_json::from_value(value).map_err(|e| format!("bad request ({e}); {example}"))
+        }
+    }
 }
 
 pub fn write_reply(mut s: &UnixStream, reply: &Reply) {
@@ -243,6 +267,26 @@ mod tests {
         let (a, b) = UnixStream::pair().unwrap();
         (&a).write_all(b"{\"cmd\":\"reboot\"}\n").unwrap();
         let e = read_request(&b).unwrap_err();
-        assert!(e.contains(r#"{"cmd":"status"}"#), "{e}");
+        assert!(
+            e.contains(r#"unknown request "reboot""#) && e.contains("status, up, down"),
+            "{e}"
+        );
+        for (line, says) in [
+            (&b"status\n"[..], "not JSON"),
+            (b"{\"device\":\"1-1\"}\n", "no \"cmd\""),
+            (b"{\"cmd\":\"down\",\"device\":7}\n", "bad request"),
+        ] {
+            let e = parse_request(line).unwrap_err();
+            assert!(e.contains(says) && e.contains(r#"{"cmd":"status"}"#), "{e}");
+        }
+        let long = vec![b' '; MAX_REQUEST as usize];
+        let e = parse_request(&long).unwrap_err();
+        assert!(e.contains("longer than 4096 bytes"), "{e}");
+        assert_eq!(
+            parse_request(b"{\"cmd\":\"up\",\"device\":\"1-1.4\"}").unwrap(),
+            Request::Up {
+                device: Some("1-1.4".into())
+            }
+        );
     }
 }

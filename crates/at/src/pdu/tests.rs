@@ -351,3 +351,31 @@ fn truncations_never_panic() {
         assert!(decode(&bytes).is_ok());
     }
 }
+
+/// Random octets (a fixed xorshift sequence, so a failure reproduces): the
+/// decoders return, whatever the input. `fuzz/` has the real fuzz target.
+#[test]
+fn random_input_never_panics() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..5_000 {
+        let len = (next() % 200) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        // Half the time, a plausible start: no SMSC, DELIVER/SUBMIT with UDHI.
+        if next() % 2 == 0 && bytes.len() > 2 {
+            bytes[0] = 0;
+            bytes[1] = [0x04, 0x44, 0x41, 0x06][(next() % 4) as usize];
+        }
+        if let Ok(t) = decode(&bytes) {
+            let _ = t.text();
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = ussd::parse_cusd(&format!("+CUSD: 0,\"{}\",{}", to_hex(&bytes), bytes.len()));
+        let _ = ussd::decode_reply(&text, bytes.first().copied());
+    }
+}

@@ -16,6 +16,7 @@
 
 mod apn;
 mod apn_memory;
+mod apn_scan;
 mod devices;
 mod modeswitch_data;
 mod recipes;

@@ -7,14 +7,14 @@ use crate::cli::UpArgs;
 use crate::failure::{Exit, Failure};
 use crate::ports::Port;
 use dongle_at::parse::identity;
+use dongle_at::parse::sim::{parse_cpin, SimLock};
 use dongle_at::{AtSession, OpenOptions, SerialPort};
-use dongle_catalog::{candidates_for, sim_key, ApnDatabase, ApnMemory};
+use dongle_catalog::{candidates_for, imsi_splits, sim_key, ApnDatabase, ApnMemory};
 use dongle_connect::backoff::Backoff;
 use dongle_connect::input::{read_secret, Apn, Code, Credential, InputError};
 use dongle_connect::state::{LinkState, Radio};
 use dongle_connect::{dial, sim, Finding};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// What the user gave, checked before anything reaches the modem.
@@ -90,35 +90,36 @@ pub struct Prepared {
 /// `--apn` alone, else the one remembered for this SIM, then the provider
 /// database's for the SIM's network.
 pub fn prepare(s: &AtSession, a: &UpArgs, given: &Given) -> Result<Prepared, Finding> {
-    let st = sim::status(s)?;
-    if st.state != sim::SimState::Ready {
-        if given.pin.is_none() && given.puk.is_none() {
-            return Err(sim::blocking_finding(&st)
-                .unwrap_or_else(|| Finding::new("sim_failure", "SIM not ready", "dongle info")));
+    if !sim_ready(s)? {
+        let st = sim::status(s)?;
+        if st.state != sim::SimState::Ready {
+            if given.pin.is_none() && given.puk.is_none() {
+                return Err(sim::blocking_finding(&st).unwrap_or_else(|| {
+                    Finding::new("sim_failure", "SIM not ready", "dongle info")
+                }));
+            }
+            sim::unlock(s, given.pin.as_ref(), given.puk.as_ref(), false)?;
         }
-        sim::unlock(s, given.pin.as_ref(), given.puk.as_ref(), false)?;
     }
     dial::wait_registered(s, Duration::from_secs(a.register_timeout), !a.no_roaming)?;
     let imsi = s
         .command("AT+CIMI")
         .ok()
         .and_then(|r| identity::parse_imsi(&r.body()).ok());
-    let iccid = ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
-        s.command(c)
-            .ok()
-            .and_then(|r| identity::parse_iccid(&r.body()).ok())
-    });
-    // With --apn the database adds nothing (the override is the only
-    // candidate) and parsing it is the slow part of `up` on small machines.
-    let db = match given.apn {
-        Some(_) => None,
-        None => apn_database(),
-    };
+    let iccid = read_iccid(s);
     let memory = ApnMemory::open(ApnMemory::default_path()).ok();
+    // With --apn the database adds nothing (the override is the only
+    // candidate); else only the SIM's networks are read from it.
+    let db = match (&given.apn, &imsi) {
+        (None, Some(imsi)) => ApnDatabase::load_for(None, &imsi_splits(imsi))
+            .map_err(|e| log::warn!("{e}"))
+            .ok(),
+        _ => None,
+    };
     let found = candidates_for(
         imsi.as_deref(),
         iccid.as_deref(),
-        db.as_deref(),
+        db.as_ref(),
         memory.as_ref(),
         given.apn.as_ref().map(Apn::as_str),
     )
@@ -146,22 +147,26 @@ pub fn prepare(s: &AtSession, a: &UpArgs, given: &Given) -> Result<Prepared, Fin
     })
 }
 
-/// The provider database, parsed once for all the modems that need it at the
-/// same time (the daemon starting with 32 sticks) and freed when none does:
-/// parsed, it is a few MB, held for seconds.
-fn apn_database() -> Option<Arc<ApnDatabase>> {
-    static SHARED: Mutex<Weak<ApnDatabase>> = Mutex::new(Weak::new());
-    let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(db) = shared.upgrade() {
-        return Some(db);
+/// `+CPIN: READY`: nothing to unlock, and `^CPIN?`'s retry counters (what
+/// [`sim::status`] adds) would only matter for a locked SIM. `false` sends
+/// the caller to the full status; a modem that does not answer is a finding.
+fn sim_ready(s: &AtSession) -> Result<bool, Finding> {
+    // Numeric +CME errors tell "no SIM" from "SIM failure" (sim::status).
+    let _ = s.command("AT+CMEE=1");
+    match s.command("AT+CPIN?") {
+        Ok(r) => Ok(matches!(parse_cpin(&r.body()), Ok(SimLock::None))),
+        Err(dongle_at::AtError::Rejected { .. }) => Ok(false),
+        Err(e) => Err(sim::modem_finding(&e)),
     }
-    let db = Arc::new(
-        ApnDatabase::load(None)
-            .map_err(|e| log::warn!("{e}"))
-            .ok()?,
-    );
-    *shared = Arc::downgrade(&db);
-    Some(db)
+}
+
+/// The SIM's ICCID (Huawei `^ICCID?`, else `+CCID`): the APN memory's key.
+fn read_iccid(s: &AtSession) -> Option<String> {
+    ["AT^ICCID?", "AT+CCID"].iter().find_map(|c| {
+        s.command(c)
+            .ok()
+            .and_then(|r| identity::parse_iccid(&r.body()).ok())
+    })
 }
 
 /// The APN worked: next time it is tried first (connect_and_hilink.md §5.3:

@@ -15,7 +15,7 @@ use crate::cmd::up_steps::{
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::ports::{self, Port};
-use dongle_at::probe::ProbeOptions;
+use dongle_at::probe::{Answer, ProbeOptions};
 use dongle_at::AtSession;
 use dongle_catalog::PortRole;
 use dongle_connect::backoff::Backoff;
@@ -49,19 +49,11 @@ pub fn run(ctx: &Context, a: &UpArgs) -> Result<(), Failure> {
 /// `dongle up` after the command line, and what the daemon runs per modem.
 pub fn keep_up(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failure> {
     let hilink_url = crate::cmd::hilink::info_target(ctx, &a.select);
-    // NCM over PPP when the stick offers it (a Huawei NCM interface with its
-    // net device and a PCUI port): no pppd, the modem's own IP stack.
-    let via = a.via.as_deref().unwrap_or(if hilink_url.is_some() {
-        "hilink"
-    } else if crate::cmd::up_ncm::chosen_device(ctx, a)
-        .is_some_and(|d| crate::cmd::up_ncm::offers_ncm(&d))
-    {
-        "ncm"
-    } else if crate::cmd::up_hilink::is_default(ctx, a) {
-        "hilink"
-    } else {
-        "ppp"
-    });
+    // Asked only without --via: each look is a walk through sysfs.
+    let via = match a.via.as_deref() {
+        Some(v) => v,
+        None => default_via(ctx, a, hilink_url.is_some()),
+    };
     match via {
         "ppp" => {}
         "hilink" => return crate::cmd::up_hilink::run(ctx, a, hilink_url.as_deref(), stop),
@@ -110,6 +102,22 @@ pub fn keep_up(ctx: &Context, a: &UpArgs, stop: &AtomicBool) -> Result<(), Failu
     }
 }
 
+/// NCM over PPP when the stick offers it (a Huawei NCM interface with its net
+/// device and a PCUI port): no pppd, the modem's own IP stack.
+fn default_via(ctx: &Context, a: &UpArgs, hilink_url: bool) -> &'static str {
+    if hilink_url {
+        "hilink"
+    } else if crate::cmd::up_ncm::chosen_device(ctx, a)
+        .is_some_and(|d| crate::cmd::up_ncm::offers_ncm(&d))
+    {
+        "ncm"
+    } else if crate::cmd::up_hilink::is_default(ctx, a) {
+        "hilink"
+    } else {
+        "ppp"
+    }
+}
+
 fn plan(a: &UpArgs) -> Result<Plan, Failure> {
     let given = Given::read(a)?;
     let mut ppp = PppConfig::new("dongle");
@@ -146,36 +154,65 @@ fn find_ports(ctx: &Context, a: &UpArgs) -> Result<(Port, Port), Finding> {
     let cands = ports::candidates(ctx, a.select.device.as_deref(), a.select.port.as_slice())
         .map_err(|f| no_modem(f.message))?;
     let found = ports::probe(&cands, &ProbeOptions::default());
-    if let Some(b) = found
-        .iter()
-        .find(|p| a.select.port.is_some() && p.holder.is_some())
-    {
-        return Err(Finding::new(
-            "port_busy",
-            format!(
-                "{} is in use by {}",
-                b.port.display(),
-                b.holder.as_ref().map(|h| h.to_string()).unwrap_or_default()
-            ),
-            "stop that program (e.g. `systemctl stop ModemManager`)",
-        ));
+    let held = |p: &&Port| p.answer == Answer::Busy;
+    if a.select.port.is_some() {
+        if let Some(b) = found.iter().find(held) {
+            return Err(busy(b));
+        }
     }
-    let control = ports::control_port(&found)
-        .cloned()
-        .ok_or_else(|| no_modem("no port of the modem answered AT".into()))?;
+    let Some(control) = ports::control_port(&found).cloned() else {
+        return Err(found
+            .iter()
+            .find(held)
+            .map_or_else(|| no_modem("no port of the modem answered AT".into()), busy));
+    };
     let modem = found
         .iter()
         .find(|p| p.at && p.role == PortRole::Modem)
         .or_else(|| a.select.port.is_some().then_some(&control))
-        .cloned()
-        .ok_or_else(|| {
-            Finding::new(
-                "needs_setport",
-                "the modem has no PPP (modem) port in its current layout",
-                "dongle mode set serial (Huawei), or use NCM/HiLink when available",
-            )
-        })?;
-    Ok((control, modem))
+        .cloned();
+    match modem {
+        Some(modem) => Ok((control, modem)),
+        // The modem port is there but another program has it open (a pppd
+        // still ending after wvdial, ModemManager): it did not answer because
+        // we could not ask, not because the layout lacks it.
+        None => Err(found
+            .iter()
+            .filter(held)
+            .find(|p| matches!(p.role, PortRole::Modem | PortRole::Unknown))
+            .map_or_else(
+                || {
+                    Finding::new(
+                        "needs_setport",
+                        "the modem has no PPP (modem) port in its current layout",
+                        "dongle mode set serial (Huawei), or use NCM/HiLink when available",
+                    )
+                },
+                busy,
+            )),
+    }
+}
+
+/// A port another program has open, named with the program when we can see it.
+fn busy(p: &Port) -> Finding {
+    let (who, fix) = match &p.holder {
+        Some(h) => (
+            h.to_string(),
+            format!(
+                "stop {} (`kill {}`; for ModemManager `systemctl stop ModemManager`), then dongle up again",
+                h.program, h.pid
+            ),
+        ),
+        None => (
+            "another program".to_string(),
+            format!("find it with `fuser -v {}` and stop it", p.port.display()),
+        ),
+    };
+    Finding::new(
+        "port_busy",
+        format!("{} is in use by {who}", p.port.display()),
+        fix,
+    )
 }
 
 fn attempt(

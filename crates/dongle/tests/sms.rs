@@ -319,3 +319,17 @@ fn ussd_on_huawei_and_zte() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not support"), "{err}");
 }
+
+#[test]
+fn no_at_port_says_why() {
+    // A stick still in storage mode (or a HiLink stick) has no AT port.
+    let out = sim_run("e3372-storage", None, &["sms", "list"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("PCUI") && err.contains("dongle hilink mode"),
+        "{err}"
+    );
+    let out = sim_run("e3372-storage", None, &["ussd", "*100#"]);
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -100,6 +100,25 @@ pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
     }
 }
 
+/// The control port for SMS/USSD; with none, the fix says why (a HiLink stick
+/// keeps messages behind its web API).
+pub fn open(ctx: &Context, dev: Option<&str>, port: Option<&str>) -> Result<AtSession, Failure> {
+    ports::open_control(ctx, dev, port).map_err(|f| {
+        if f.exit == Exit::NotFound || f.exit == Exit::Modem {
+            Failure::new(
+                f.exit,
+                format!(
+                    "{}\nSMS and USSD need the modem's AT control (PCUI) port; a HiLink stick has none: \
+                     switch it to debug mode with serial ports (`dongle hilink mode`)",
+                    f.message
+                ),
+            )
+        } else {
+            f
+        }
+    })
+}
+
 /// PDU mode with numeric errors: what every command here needs.
 fn setup(s: &AtSession) -> Result<(), Failure> {
     // Numeric +CMS codes are what the fixes below are keyed on; not fatal if refused.
@@ -180,7 +199,7 @@ fn print_table(msgs: &[Message]) {
 }
 
 fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
-    let s = ports::open_control(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
+    let s = open(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
     let mut msgs = fetch(&s)?;
     if let Some(dir) = &a.save {
         save_all(dir, &s.port(), &mut msgs)?;
@@ -204,7 +223,7 @@ fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
 }
 
 fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
-    let s = ports::open_control(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
+    let s = open(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
     setup(&s)?;
     let r = s
         .command(&format!("AT+CMGR={}", a.index))
@@ -314,7 +333,7 @@ fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
     })
     .map_err(usage)?;
     let encoding = pdu::concat::split(&text).map_err(usage)?.0;
-    let s = ports::open_control(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
+    let s = open(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
     setup(&s)?;
     let mut sent = Vec::new();
     for p in &parts {
@@ -420,7 +439,7 @@ fn delete_saved(s: &AtSession, targets: &[(u32, &str)]) -> Deletion {
 }
 
 fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
-    let s = ports::open_control(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
+    let s = open(ctx, a.target.device.as_deref(), a.target.port.as_deref())?;
     let all = fetch(&s)?;
     let stored: Vec<u32> = all.iter().flat_map(|m| m.indexes.clone()).collect();
     // Bad input changes nothing: every index is checked before the first save.

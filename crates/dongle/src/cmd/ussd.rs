@@ -2,10 +2,10 @@
 //! network's decoded answer.
 
 use crate::cli::PortSelect;
-use crate::cmd::sms::sms_failure;
+use crate::cmd::sms::{open, sms_failure};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
-use crate::{output, ports};
+use crate::output;
 use clap::Args;
 use dongle_at::pdu::ussd::{self, Cusd};
 use dongle_at::AtSession;
@@ -37,7 +37,7 @@ fn find_cusd(lines: &[String]) -> Option<Cusd> {
 
 pub fn run(ctx: &Context, a: &UssdArgs) -> Result<(), Failure> {
     ussd::validate_code(&a.code).map_err(|e| Failure::new(Exit::Usage, e))?;
-    let s = ports::open_control(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
+    let s = open(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
     let _ = s.command("AT+CMEE=1");
     let urcs = s.subscribe();
     let packed = format!("AT+CUSD=1,\"{}\",15", ussd::pack_code(&a.code));

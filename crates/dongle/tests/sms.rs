@@ -333,3 +333,20 @@ fn no_at_port_says_why() {
     let out = sim_run("e3372-storage", None, &["ussd", "*100#"]);
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn send_and_list_survive_echo_off_and_replies_in_pieces() {
+    let scenario = "echo = false\n[ports.ttyUSB0]\nfragment = true\n[ports.ttyUSB1]\nfragment = true\n[urc]\nflood_ms = 20\n";
+    let r = sim_json(
+        "e3372",
+        Some(scenario),
+        &["sms", "send", "+4915112345678", &"é".repeat(100)],
+    );
+    assert_eq!(r["encoding"], "gsm7", "é is in the GSM default alphabet");
+    assert_eq!(r["parts"].as_array().unwrap().len(), 1);
+    assert_eq!(r["parts"][0]["reference"], 1);
+    let list = sim_json("e3372", Some(scenario), &["sms", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    let r = sim_json("e3372", Some(scenario), &["ussd", "*100#"]);
+    assert_eq!(r["status"], 0);
+}

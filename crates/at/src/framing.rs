@@ -222,6 +222,10 @@ impl Decoder {
         let Some(p) = self.pending.as_mut() else {
             return self.idle_line(line, out);
         };
+        // The SMS prompt with more bytes (a URC) behind it in the same read.
+        if line.trim() == ">" {
+            return self.finish(FinalResult::Prompt, out);
+        }
         if !p.seen_line && line.trim().eq_ignore_ascii_case(&p.echo) {
             out.push(Event::Echo(line.trim().to_string()));
             return;

@@ -21,6 +21,8 @@ enum Cmgs {
     NoSmsc,
     /// `OK` instead of the prompt.
     Ok,
+    /// The prompt with a URC right behind it in the same write.
+    PromptThenUrc,
 }
 
 /// The session, and every byte the modem received, one chunk per command
@@ -60,6 +62,10 @@ fn modem(mode: Cmgs) -> (AtSession, Receiver<Vec<u8>>) {
                             Cmgs::Send | Cmgs::FailAfterPdu => {
                                 in_prompt = true;
                                 Some(format!("{cmd}\r\r\n> ").into_bytes())
+                            }
+                            Cmgs::PromptThenUrc => {
+                                in_prompt = true;
+                                Some(b"\r\n> \r\n^RSSI:15\r\n".to_vec())
                             }
                             Cmgs::Silent => None,
                             Cmgs::NoSmsc => Some(b"\r\n+CMS ERROR: 330\r\n".to_vec()),
@@ -155,4 +161,15 @@ fn text_that_could_escape_the_prompt_is_refused() {
         assert!(matches!(err, AtError::InvalidCommand { .. }), "{bad:?}");
     }
     assert!(seen.recv_timeout(Duration::from_millis(200)).is_err());
+}
+
+#[test]
+fn a_urc_right_after_the_prompt_does_not_hide_it() {
+    // Huawei PCUI ports send ^RSSI/^HCSQ at any time: one read can hold
+    // "> " and the next URC, so the prompt is a line of its own.
+    let (s, _) = modem(Cmgs::PromptThenUrc);
+    let urcs = s.subscribe();
+    let r = send(&s).unwrap();
+    assert_eq!(r.lines, vec!["+CMGS: 7"]);
+    assert_eq!(urcs.recv_timeout(SECOND).unwrap().name, "^RSSI");
 }

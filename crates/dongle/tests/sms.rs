@@ -78,6 +78,14 @@ fn list_table_and_read() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3,2    unread  +16175046925"), "{text}");
     assert!(text.contains("InternetSMS"), "{text}");
+    assert!(text.contains("SM store: 5 of 20 used"), "{text}");
+    assert!(!text.contains("full"), "{text}");
+    let out = sim_run("e3372", Some("[sms]\ncapacity = 5\n"), &["sms", "list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("The store is full") && text.contains("sms delete --all"),
+        "{text}"
+    );
     // Reading one part of a long message shows all of it.
     let m = sim_json("e3372", None, &["sms", "read", "2"]);
     assert_eq!(m["indexes"], serde_json::json!([3, 2]));

@@ -121,6 +121,42 @@ pub fn parse_cmgr_pdu(body: &str) -> Result<StoredPdu> {
     })
 }
 
+/// One message store of `+CPMS?`: its name, messages in it, its size.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Storage {
+    pub name: String,
+    pub used: u32,
+    pub total: u32,
+}
+
+/// `+CPMS?` (3GPP TS 27.005 §3.2.2):
+/// `+CPMS: <mem1>,<used1>,<total1>,<mem2>,<used2>,<total2>[,<mem3>,<used3>,<total3>]`.
+/// The first is where `+CMGL`/`+CMGR`/`+CMGD` read and delete.
+pub fn parse_cpms_read(body: &str) -> Result<Vec<Storage>> {
+    let line = lines(body)
+        .find_map(|l| strip_prefix(l, "+CPMS"))
+        .ok_or_else(|| ParseError::new("+CPMS", "no +CPMS line", body))?;
+    let f = split_fields(line);
+    if f.len() < 3 || f.len() % 3 != 0 {
+        return Err(ParseError::new(
+            "+CPMS",
+            "expected <mem>,<used>,<total> triples",
+            line,
+        ));
+    }
+    f.chunks(3)
+        .map(|c| {
+            let num =
+                |s: &str| parse_dec(s).ok_or_else(|| ParseError::new("+CPMS", "bad count", line));
+            Ok(Storage {
+                name: c[0].trim_matches('"').to_string(),
+                used: num(c[1])?,
+                total: num(c[2])?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +173,29 @@ mod tests {
             (m.status, m.length, m.pdu.as_str()),
             (SmsStatus::StoredUnsent, 3, "0011AA")
         );
+    }
+
+    #[test]
+    fn cpms() {
+        let st = parse_cpms_read("+CPMS: \"SM\",5,20,\"SM\",5,20,\"SM\",5,20").unwrap();
+        assert_eq!(
+            st[0],
+            Storage {
+                name: "SM".into(),
+                used: 5,
+                total: 20
+            }
+        );
+        assert_eq!(st.len(), 3);
+        // Two stores only (older firmware), and garbage.
+        assert_eq!(
+            parse_cpms_read("+CPMS: \"ME\",0,23,\"ME\",0,23")
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(parse_cpms_read("+CPMS: \"SM\",x,20").is_err());
+        assert!(parse_cpms_read("+CPMS: \"SM\",1").is_err());
+        assert!(parse_cpms_read("OK").is_err());
     }
 }

@@ -9,7 +9,7 @@ use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::{output, ports};
 use clap::{Args, Subcommand};
-use dongle_at::parse::sms::{parse_cmgl_pdu, parse_cmgr_pdu};
+use dongle_at::parse::sms::{parse_cmgl_pdu, parse_cmgr_pdu, parse_cpms_read, Storage};
 use dongle_at::pdu::{self, Encoding, Outgoing};
 use dongle_at::result::ErrorCode;
 use dongle_at::{AtError, AtSession, FinalResult};
@@ -198,6 +198,12 @@ fn print_table(msgs: &[Message]) {
     output::table(&rows, "");
 }
 
+/// The store `+CMGL` reads, if the modem says (`+CPMS?`).
+fn storage(s: &AtSession) -> Option<Storage> {
+    let r = s.command("AT+CPMS?").ok()?;
+    parse_cpms_read(&r.body()).ok()?.into_iter().next()
+}
+
 fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
     let s = open(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
     let mut msgs = fetch(&s)?;
@@ -213,6 +219,12 @@ fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
         return Ok(());
     }
     print_table(&msgs);
+    if let Some(st) = storage(&s) {
+        println!("\n{} store: {} of {} used", st.name, st.used, st.total);
+        if st.total > 0 && st.used >= st.total {
+            println!("The store is full: new messages wait at the network until there is room. Make room with dongle sms delete --all (saves every message first).");
+        }
+    }
     match &a.save {
         Some(dir) => println!("\nsaved {} message(s) to {}", msgs.len(), dir.display()),
         None => {

@@ -263,7 +263,11 @@ fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
     let who = if m.kind == "submit" { "to" } else { "from" };
     println!("index:   {}", indexes(&m.indexes));
     println!("status:  {}", m.status);
-    println!("{who}:    {}", output::or_dash(m.number.as_deref()));
+    println!(
+        "{:<9}{}",
+        format!("{who}:"),
+        output::or_dash(m.number.as_deref())
+    );
     println!("time:    {}", output::or_dash(m.time.as_deref()));
     if !m.missing_parts.is_empty() {
         println!(

@@ -1,4 +1,4 @@
-//! The SMS PDU decoder and USSD reply decoder on arbitrary input: errors are
+//! The SMS PDU decoder, the USSD reply decoder and the +CMGL/+CMGR/+CPMS parsers on arbitrary input: errors are
 //! fine, panics are not. Octets go in as-is and as hex text, as `+CMGL` gives them.
 #![no_main]
 
@@ -13,5 +13,8 @@ fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
     let _ = pdu::decode_hex(&s);
     let _ = pdu::ussd::parse_cusd(&s);
+    let _ = dongle_at::parse::sms::parse_cmgl_pdu(&s);
+    let _ = dongle_at::parse::sms::parse_cmgr_pdu(&s);
+    let _ = dongle_at::parse::sms::parse_cpms_read(&s);
     let _ = pdu::ussd::decode_reply(&s, data.first().copied());
 });

@@ -358,3 +358,32 @@ fn send_and_list_survive_echo_off_and_replies_in_pieces() {
     let r = sim_json("e3372", Some(scenario), &["ussd", "*100#"]);
     assert_eq!(r["status"], 0);
 }
+
+#[test]
+fn text_that_looks_like_at_commands_is_sent_as_text() {
+    let sim = BackgroundSim::start("e3372");
+    let text = "hi\"\r\nAT+CFUN=0\u{1a}\u{1b}";
+    let out = sim
+        .dongle()
+        .args(["--json", "sms", "send", "+4915112345678", text])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Ctrl-Z and ESC are not GSM-7 characters: UCS-2, inside the hex PDU.
+    assert_eq!(r["encoding"], "ucs2");
+    let hex = r["parts"][0]["pdu"].as_str().unwrap();
+    assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    match dongle_at::pdu::decode_hex(hex).unwrap() {
+        dongle_at::pdu::Tpdu::Submit(s) => assert_eq!(s.body.text(), text),
+        other => panic!("{other:?}"),
+    }
+    // The same modem is still on the network: no AT+CFUN=0 got through.
+    let out = sim.dongle().args(["--json", "info"]).output().unwrap();
+    let i: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(i["registration"], "home");
+}

@@ -1,6 +1,6 @@
 //! `dongle sms` and `dongle ussd` end to end on the virtual modem, whose SIM
-//! holds real received PDUs (ModemManager's vectors: Vodafone ES, Telit, a
-//! two-part message, Beeline's UCS-2 "InternetSMS").
+//! holds real PDUs (ModemManager's vectors: Vodafone ES, Telit, a two-part
+//! message, Beeline's UCS-2 "InternetSMS", a sent message and its status report).
 
 mod common;
 use common::*;
@@ -44,7 +44,10 @@ fn saved_files(dir: &Path) -> Vec<Value> {
 #[test]
 fn list_decodes_the_real_pdus_and_joins_long_messages() {
     let list = sim_json("e3372", None, &["sms", "list"]);
-    assert_eq!(indexes(&list), [vec![0], vec![1], vec![3, 2], vec![4]]);
+    assert_eq!(
+        indexes(&list),
+        [vec![0], vec![1], vec![3, 2], vec![4], vec![5], vec![6]]
+    );
     let m = &list[0];
     assert_eq!(m["number"], "22167");
     assert_eq!(m["time"], "2013-03-19T16:19:13+01:00");
@@ -69,6 +72,17 @@ fn list_decodes_the_real_pdus_and_joins_long_messages() {
     assert_eq!(list[3]["number"], "InternetSMS");
     assert_eq!(list[3]["text"], "тест");
     assert_eq!(list[3]["encoding"], "ucs2");
+    // What this SIM sent, and the network's status report on it.
+    assert_eq!(list[4]["type"], "submit");
+    assert_eq!(list[4]["status"], "sent");
+    assert_eq!(list[4]["number"], "639337937");
+    assert_eq!(list[4]["time"], Value::Null);
+    assert_eq!(list[5]["type"], "status_report");
+    assert_eq!(list[5]["time"], "2012-09-11T07:40:36+02:00");
+    assert!(list[5]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("status report for message 90: not yet delivered"));
 }
 
 #[test]
@@ -78,7 +92,7 @@ fn list_table_and_read() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3,2    unread  +16175046925"), "{text}");
     assert!(text.contains("InternetSMS"), "{text}");
-    assert!(text.contains("SM store: 5 of 20 used"), "{text}");
+    assert!(text.contains("SM store: 7 of 20 used"), "{text}");
     assert!(!text.contains("full"), "{text}");
     let out = sim_run("e3372", Some("[sms]\ncapacity = 5\n"), &["sms", "list"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -110,14 +124,14 @@ fn list_save_writes_one_file_per_message_once() {
     let list = sim_json("e3372", None, &["sms", "list", "--save", s]);
     assert!(list[0]["saved"].is_string());
     let files = saved_files(&save);
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 6);
     for f in &files {
         assert_eq!(f["format"], "dongle-sms/1");
         assert!(!f["message"]["pdus"].as_array().unwrap().is_empty());
     }
     // Saving again finds the same files: no duplicates.
     sim_json("e3372", None, &["sms", "list", "--save", s]);
-    assert_eq!(saved_files(&save).len(), 4);
+    assert_eq!(saved_files(&save).len(), 6);
 }
 
 #[test]
@@ -144,14 +158,17 @@ fn delete_saves_first_and_deletes_only_what_was_asked() {
     assert!(files
         .iter()
         .any(|f| f["message"]["indexes"] == serde_json::json!([3, 2])));
-    // On the modem: 0, the orphaned part 2 (index 2) and 4 are left.
+    // On the modem: 0, the orphaned part 2 (index 2), 4, 5 and 6 are left.
     let out = sim
         .dongle()
         .args(["--json", "sms", "list"])
         .output()
         .unwrap();
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(indexes(&list), [vec![0], vec![2], vec![4]]);
+    assert_eq!(
+        indexes(&list),
+        [vec![0], vec![2], vec![4], vec![5], vec![6]]
+    );
     assert_eq!(list[1]["missing_parts"], serde_json::json!([1]));
     // --all: every message saved, then the SIM is empty.
     let out = sim
@@ -165,7 +182,7 @@ fn delete_saves_first_and_deletes_only_what_was_asked() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(saved_files(&save).len(), 5);
+    assert_eq!(saved_files(&save).len(), 7);
     let out = sim
         .dongle()
         .args(["--json", "sms", "list"])
@@ -207,7 +224,7 @@ fn nothing_is_deleted_when_saving_fails_or_the_index_is_wrong() {
         .output()
         .unwrap();
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 4, "all still on the SIM");
+    assert_eq!(list.as_array().unwrap().len(), 6, "all still on the SIM");
 }
 
 #[test]
@@ -354,7 +371,7 @@ fn send_and_list_survive_echo_off_and_replies_in_pieces() {
     assert_eq!(r["parts"].as_array().unwrap().len(), 1);
     assert_eq!(r["parts"][0]["reference"], 1);
     let list = sim_json("e3372", Some(scenario), &["sms", "list"]);
-    assert_eq!(list.as_array().unwrap().len(), 4);
+    assert_eq!(list.as_array().unwrap().len(), 6);
     let r = sim_json("e3372", Some(scenario), &["ussd", "*100#"]);
     assert_eq!(r["status"], 0);
 }

@@ -52,7 +52,7 @@ use crate::SimError;
 /// stray_nul = true        # sprinkle NULs and stray bytes between reply lines
 ///
 /// [sms]
-/// empty = true            # the SIM holds no messages (default: five real received PDUs)
+/// empty = true            # the SIM holds no messages (default: seven real PDUs)
 /// capacity = 5            # SIM message slots (default 20); all used = store full
 /// smsc = ""               # +CSCA; "" = none, so a PDU without SMSC fails (CMS 330)
 /// send_error = 500        # every +CMGS fails with this +CMS ERROR after the PDU

@@ -36,12 +36,12 @@ fn lists_the_real_inbox_and_marks_unread_as_read() {
     assert_eq!(run(&mut m, PCUI, "AT+CMGF=0"), ["OK"]);
     assert_eq!(
         run(&mut m, PCUI, "AT+CPMS=\"SM\",\"SM\",\"SM\""),
-        ["+CPMS: 5,20,5,20,5,20", "OK"]
+        ["+CPMS: 7,20,7,20,7,20", "OK"]
     );
     let r = run(&mut m, PCUI, "AT+CMGL=4");
     assert_eq!(r.last().map(String::as_str), Some("OK"));
     let list = parse_cmgl_pdu(&body(&r)).unwrap();
-    assert_eq!(list.len(), 5);
+    assert_eq!(list.len(), 7);
     assert_eq!(list[1].status.code(), 0, "index 1 arrives unread");
     for s in &list {
         // <length> is the TPDU without the SMSC field.
@@ -67,7 +67,7 @@ fn delete_one_and_all() {
     let mut m = modem_with("e3372", "");
     assert_eq!(run(&mut m, PCUI, "AT+CMGD=2"), ["OK"]);
     assert!(!m.sms.messages.contains_key(&2));
-    assert_eq!(m.sms.messages.len(), 4);
+    assert_eq!(m.sms.messages.len(), 6);
     assert_eq!(run(&mut m, PCUI, "AT+CMGD=0,4"), ["OK"]);
     assert!(m.sms.messages.is_empty());
     assert_eq!(
@@ -138,10 +138,10 @@ fn send_faults() {
 
 #[test]
 fn receiving_into_a_full_store() {
-    let mut m = modem_with("e3372", "[sms]\ncapacity = 6\n");
+    let mut m = modem_with("e3372", "[sms]\ncapacity = 8\n");
     let pdu = super::sms::INBOX[1].2;
-    assert_eq!(m.receive_sms(pdu), Ok(5));
-    assert_eq!(m.take_urcs(PCUI), ["+CMTI: \"SM\",5"]);
+    assert_eq!(m.receive_sms(pdu), Ok(7));
+    assert_eq!(m.take_urcs(PCUI), ["+CMTI: \"SM\",7"]);
     assert_eq!(m.receive_sms(pdu), Err(322));
     assert_eq!(m.take_urcs(PCUI), ["^SMMEMFULL: \"SM\""]);
 }

@@ -157,8 +157,27 @@ fn save_all(dir: &Path, port: &str, msgs: &mut [Message]) -> Result<(), Failure>
     Ok(())
 }
 
+/// Message text made safe for a terminal: anyone can send an SMS, and an
+/// ESC or CR in it would otherwise move the cursor, recolour or rewrite what
+/// the user sees. Control characters other than a line break are shown
+/// escaped (`\u{1b}`).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let keep = !c.is_control() || c == '\n';
+            let shown: Vec<char> = if keep {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            };
+            shown
+        })
+        .collect()
+}
+
 /// First line of `text`, at most `max` characters.
 fn one_line(text: &str, max: usize) -> String {
+    let text = printable(text);
     let line = text.lines().next().unwrap_or("");
     let more = line.chars().count() > max || text.lines().nth(1).is_some();
     let short: String = line.chars().take(max).collect();
@@ -190,7 +209,7 @@ fn print_table(msgs: &[Message]) {
         rows.push(vec![
             indexes(&m.indexes),
             m.status.to_string(),
-            output::or_dash(m.number.as_deref()),
+            printable(&output::or_dash(m.number.as_deref())),
             output::or_dash(m.time.as_deref()),
             format!("{}{missing}", one_line(&m.text, 60)),
         ]);
@@ -281,7 +300,7 @@ fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
                 .join(", ")
         );
     }
-    println!("\n{}", m.text);
+    println!("\n{}", printable(&m.text));
     Ok(())
 }
 
@@ -598,6 +617,19 @@ mod tests {
             }
         });
         (AtSession::new(ours), rx)
+    }
+
+    #[test]
+    fn message_text_cannot_drive_the_terminal() {
+        assert_eq!(
+            printable("a\u{1b}[2Jb\r\nc\u{7}"),
+            "a\\u{1b}[2Jb\\u{d}\nc\\u{7}"
+        );
+        assert_eq!(printable("тест 😀\nok"), "тест 😀\nok");
+        assert_eq!(
+            one_line("x\u{1b}]0;title\u{7}\nsecond", 60),
+            "x\\u{1b}]0;title\\u{7}…"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! network's decoded answer.
 
 use crate::cli::PortSelect;
-use crate::cmd::sms::{open, sms_failure};
+use crate::cmd::sms::{open, printable, sms_failure};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::output;
@@ -109,7 +109,7 @@ pub fn run(ctx: &Context, a: &UssdArgs) -> Result<(), Failure> {
             raw: reply.raw.as_deref(),
         });
     } else if let Some(t) = &reply.text {
-        println!("{t}");
+        println!("{}", printable(t));
         if reply.status == 1 {
             println!("\nnext: the network waits for your answer: dongle ussd ANSWER");
         }

@@ -160,9 +160,12 @@ fn save_all(dir: &Path, port: &str, msgs: &mut [Message]) -> Result<(), Failure>
 /// Message text made safe for a terminal: anyone can send an SMS, and an
 /// ESC or CR in it would otherwise move the cursor, recolour or rewrite what
 /// the user sees. Control characters other than a line break are shown
-/// escaped (`\u{1b}`).
+/// escaped (`\u{1b}`); CR is a line break.
 pub fn printable(text: &str) -> String {
-    text.chars()
+    // A CR is a line break in SMS text (GSM-7 has both); alone it would rewrite the line.
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
         .flat_map(|c| {
             let keep = !c.is_control() || c == '\n';
             let shown: Vec<char> = if keep {

@@ -10,12 +10,14 @@
 //! - the daemon's resident memory (VmRSS, VmHWM) and, separately, its child processes;
 //! - idle CPU over 10 s: utime+stime of the daemon (all threads) and of the children it reaped;
 //! - for several sticks in turn: unplug, wait until the daemon has noticed, replug, and time
-//!   from the replug until that stick is online again.
+//!   from the replug until that stick is online again;
+//! - the daemon's resident memory after 5 replugs and after all of them, each read
+//!   [`SETTLE`] after the last stick came back (what a fleet host sees between events).
 //!
 //! Targets: all online, RSS < 20 MB, idle CPU < 1 % of one core, back online < 2 s.
 //!
 //! Run: `cargo build --release -p dongle && cargo run --release -p dongle-bench --bin daemon`
-//! Options: `--count N` (32), `--profile NAME` (e3372), `--idle S` (10), `--reps N` (5),
+//! Options: `--count N` (32), `--profile NAME` (e3372), `--idle S` (10), `--reps N` (15),
 //! `--dongle PATH` (target/release/dongle), `--keep` (keep the scratch directory and print it).
 
 use anyhow::{bail, Context, Result};
@@ -32,6 +34,9 @@ use std::time::{Duration, Instant};
 const RSS_TARGET_KB: u64 = 20 * 1024;
 const CPU_TARGET_PERCENT: f64 = 1.0;
 const BACK_TARGET: Duration = Duration::from_secs(2);
+/// How long after a replug the memory is read: the daemon gives freed memory
+/// back once its links settle.
+const SETTLE: Duration = Duration::from_secs(3);
 
 /// iproute2 stand-in with one state file per interface, so that 32 links do not share one
 /// address. Only what `dongle up --via ncm` calls is understood; everything succeeds.
@@ -72,7 +77,7 @@ fn parse_args() -> Result<Args> {
         count: 32,
         profile: "e3372".into(),
         idle: Duration::from_secs(10),
-        reps: 5,
+        reps: 15,
         dongle: root.join("target/release/dongle"),
         keep: false,
     };
@@ -167,6 +172,40 @@ fn memory(pid: u32) -> Option<(u64, u64)> {
             .and_then(|v| v.parse().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Anonymous (heap, stacks) and file-backed (the binary, libraries) resident KiB, from
+/// /proc/PID/smaps_rollup: where the memory is when the RSS target is missed.
+fn rss_split(pid: u32) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    };
+    let rss = field("Rss:")?;
+    let anon = field("Anonymous:")?;
+    Some((anon, rss.saturating_sub(anon)))
+}
+
+/// A memory row: VmRSS against the target, with its split and the thread count.
+fn memory_row(label: String, pid: u32) -> Option<Row> {
+    let (rss, hwm) = memory(pid)?;
+    let split = rss_split(pid)
+        .map(|(anon, file)| format!(" (anonymous {}, file {})", mb(anon), mb(file)))
+        .unwrap_or_default();
+    Some((
+        label,
+        format!(
+            "VmRSS {}{split}, VmHWM {}, {} threads",
+            mb(rss),
+            mb(hwm),
+            threads(pid).unwrap_or(0)
+        ),
+        format!("RSS < {}", mb(RSS_TARGET_KB)),
+        yes(rss < RSS_TARGET_KB),
+    ))
 }
 
 /// `(utime+stime, cutime+cstime)` in clock ticks, from /proc/PID/stat.
@@ -556,18 +595,10 @@ fn measure(
         "",
     ));
 
-    let (rss, hwm) = memory(pid).context("read the daemon's /proc status")?;
-    rows.push((
-        "daemon memory".into(),
-        format!(
-            "VmRSS {}, VmHWM {}, {} threads",
-            mb(rss),
-            mb(hwm),
-            threads(pid).unwrap_or(0)
-        ),
-        format!("RSS < {}", mb(RSS_TARGET_KB)),
-        yes(rss < RSS_TARGET_KB),
-    ));
+    rows.push(
+        memory_row("daemon memory, all online and idle".into(), pid)
+            .context("read the daemon's /proc status")?,
+    );
     let kids_rss: u64 = kids.iter().map(|k| k.2).sum();
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     for k in &kids {
@@ -627,6 +658,13 @@ fn measure(
         }
         eprintln!("replug {dev}: online again after {}", secs(d));
         back.push(d);
+        if back.len() == 5 && a.reps > 5 {
+            std::thread::sleep(SETTLE);
+            rows.extend(memory_row(
+                format!("daemon memory after 5 replugs (+{})", secs(SETTLE)),
+                pid,
+            ));
+        }
     }
     if !back.is_empty() {
         let mut sorted = back.clone();
@@ -676,14 +714,19 @@ fn measure(
         "all".into(),
         yes(ok),
     ));
-    if let Some((rss, hwm)) = memory(pid) {
-        rows.push((
-            "daemon memory at the end".into(),
-            format!("VmRSS {}, VmHWM {}", mb(rss), mb(hwm)),
-            format!("RSS < {}", mb(RSS_TARGET_KB)),
-            yes(rss < RSS_TARGET_KB),
-        ));
-    }
+    rows.extend(memory_row(
+        "daemon memory right after the last replug".into(),
+        pid,
+    ));
+    std::thread::sleep(SETTLE);
+    rows.extend(memory_row(
+        format!(
+            "daemon memory after {} replugs (+{})",
+            back.len(),
+            secs(SETTLE)
+        ),
+        pid,
+    ));
     Ok(rows)
 }
 

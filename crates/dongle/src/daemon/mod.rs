@@ -92,6 +92,8 @@ struct Fleet {
     slots: BTreeMap<String, Slot>,
     /// Devices (USB paths) `dongle down` took down.
     held: BTreeSet<String>,
+    /// Counts slots and workers coming and going: memory to give back.
+    churn: u64,
 }
 
 fn held_path() -> std::path::PathBuf {
@@ -166,6 +168,8 @@ impl Fleet {
 }
 
 pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
+    // Before any of the daemon's threads exist.
+    trim::few_arenas();
     let policy = Arc::new(Policy::load(a)?);
     let dir = run_dir();
     std::fs::create_dir_all(&dir).map_err(|e| {
@@ -201,6 +205,7 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
     let fleet = Arc::new(Mutex::new(Fleet {
         slots: BTreeMap::new(),
         held: Fleet::load_held(),
+        churn: 0,
     }));
     serve_control(
         listener,
@@ -242,16 +247,15 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
     let mut last_ping = Instant::now();
     let mut last_summary = String::new();
     let mut last_status = Instant::now();
+    let mut trim = trim::AfterChurn::default();
     while !stop.load(Ordering::SeqCst) {
         let event = wait_for_change(events.as_mut());
-        scan(
-            &ctx.sysfs,
-            &ctx.global,
-            &policy,
-            &mut lock(&fleet),
-            &mut seen,
-            event,
-        );
+        let churn = {
+            let mut f = lock(&fleet);
+            scan(&ctx.sysfs, &ctx.global, &policy, &mut f, &mut seen, event);
+            f.churn
+        };
+        trim.after(churn);
         if let Some(every) = notifier.ping_every() {
             if last_ping.elapsed() >= every {
                 notifier.send("WATCHDOG=1");
@@ -264,8 +268,7 @@ pub fn run(ctx: &Context, a: &DaemonArgs) -> Result<(), Failure> {
         last_status = Instant::now();
         let summary = summary(&lock(&fleet));
         if summary != last_summary {
-            // Links came or went: the work that brought them (the provider
-            // database above all) has been freed.
+            // Links came or went: the work that brought them up has been freed.
             trim::release_free_memory();
             notifier.send(&format!("STATUS={summary}"));
             last_summary = summary;
@@ -482,6 +485,7 @@ fn scan(
                 continue; // its worker is still letting go; next scan
             }
             fleet.slots.remove(&path);
+            fleet.churn += 1;
             // A replugged stick starts afresh (a switched one comes back as
             // a new device too): `dongle down` lasts until then.
             if fleet.held.remove(&path) {
@@ -490,6 +494,9 @@ fn scan(
         }
     }
     for (path, dev) in present {
+        if !fleet.slots.contains_key(&path) {
+            fleet.churn += 1;
+        }
         let slot = fleet.slots.entry(path.clone()).or_insert_with(|| {
             let slot = Slot {
                 devnum: dev.devnum,

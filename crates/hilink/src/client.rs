@@ -329,6 +329,11 @@ impl Client {
         self.call(endpoint, Some(body)).map(|_| ())
     }
 
+    /// `POST api/<endpoint>` whose answer is data (`sms/sms-list`), the parsed `<response>`.
+    pub fn post_document(&self, endpoint: &str, body: &str) -> Result<Document, HilinkError> {
+        self.call(endpoint, Some(body))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Session> {
         self.session.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -553,9 +558,11 @@ impl Client {
                 what: format!("HTTP {}", r.status),
             });
         }
-        let doc = xml::parse(&r.body).map_err(|e| HilinkError::NotHilink {
-            url: url.clone(),
-            what: e,
+        let doc = xml::parse(&xml::without_control_chars(&r.body)).map_err(|e| {
+            HilinkError::NotHilink {
+                url: url.clone(),
+                what: e,
+            }
         })?;
         match doc.name.as_str() {
             "response" => Ok(doc),

@@ -2,7 +2,10 @@
 //!
 //! The firmware answers HTTP 200 with `<error><code>N</code><message/></error>`; [`ApiError`]
 //! carries the code and explains it from the table in `connect_and_hilink.md` §1.4 (names from
-//! Huawei's own WebUI and huawei-lte-api). Transport failures name the URL.
+//! Huawei's own WebUI and huawei-lte-api). SMS (1130xx) and USSD (1110xx) names are from the
+//! WebUI's error list as HSPDev/Huawei-E5180-API's README prints it (its 11019 is a typo for
+//! 111019, corrected in oddergaard/Huawei-E5180-API#6); 113004 from Salamek/huawei-lte-api#197
+//! (several SMS sent back to back). Transport failures name the URL.
 
 use std::time::Duration;
 
@@ -66,6 +69,25 @@ impl ApiError {
             108007 => "ERROR_LOGIN_USERNAME_PWD_ORERRUN",
             108009 => "ERROR_LOGIN_TOUCH_ALREADY_LOGIN",
             115002 => "USERNAME_PWD_MODIFY",
+            111001 => "ERROR_USSD_ERROR",
+            111012 => "ERROR_USSD_FUCNTION_RETURN_ERROR",
+            111013 => "ERROR_USSD_IN_USSD_SESSION",
+            111014 => "ERROR_USSD_TOO_LONG_CONTENT",
+            111016 => "ERROR_USSD_EMPTY_COMMAND",
+            111017 => "ERROR_USSD_CODING_ERROR",
+            111018 => "ERROR_USSD_AT_SEND_FAILED",
+            111019 => "ERROR_USSD_NET_NO_RETURN",
+            111020 => "ERROR_USSD_NET_OVERTIME",
+            111021 => "ERROR_USSD_XML_SPECIAL_CHARACTER_TRANSFER_FAILED",
+            111022 => "ERROR_USSD_NET_NOT_SUPPORT_USSD",
+            113017 => "ERROR_SMS_NULL_ARGUMENT_OR_ILLEGAL_ARGUMENT",
+            113018 => "ERROR_SMS_OVERTIME",
+            113020 => "ERROR_SMS_QUERY_SMS_INDEX_LIST_ERROR",
+            113031 => "ERROR_SMS_SET_SMS_CENTER_NUMBER_FAILED",
+            113036 => "ERROR_SMS_DELETE_SMS_FAILED",
+            113047 => "ERROR_SMS_SAVE_CONFIG_FILE_FAILED",
+            113053 => "ERROR_SMS_LOCAL_SPACE_NOT_ENOUGH",
+            113054 => "ERROR_SMS_TELEPHONE_NUMBER_TOO_LONG",
             120001 => "ERROR_VOICE_BUSY",
             125001 => "ERROR_WRONG_TOKEN",
             125002 => "ERROR_WRONG_SESSION",
@@ -92,8 +114,22 @@ impl ApiError {
             108006 => "the user name or password is wrong",
             108007 => "too many failed logins; the stick locked the login for a while",
             108009 | 108010 => "another login is active or logins are too frequent",
-            111019 => "the network did not respond",
+            111001 | 111012 | 111018 => "the stick could not pass the USSD request to its modem",
+            111013 => "another USSD session is still open",
+            111014 => "the USSD code is too long",
+            111016 => "the USSD code is empty",
+            111017 | 111021 => "the stick could not encode the USSD code",
+            111019 => "the network has not answered the USSD request",
             111020 => "the network timed out",
+            111022 => "the network does not support USSD here",
+            113004 => "the stick could not send the SMS now",
+            113017 => "the stick rejected the SMS request (a bad number, text or index)",
+            113018 => "the stick's SMS system is busy",
+            113020 => "the stick could not read its message list",
+            113031 => "the stick could not set the SMS service centre",
+            113036 => "the stick could not delete the message",
+            113053 => "the stick's message store is full",
+            113054 => "the phone number is too long",
             112000..=112999 => "the SIM rejected the PIN operation",
             113055 => "the SMS was already changed",
             113114 => "the SMS was not found",
@@ -127,6 +163,15 @@ impl ApiError {
                 108007 => "wait for the lock to expire (see remainwaittime in the web page), then use the right password",
                 100005 => "this is a bug in dongle or an unusual firmware: please report it with `-v` output",
                 115002 => "log in once in the stick's web page and set a new password",
+                111013 => "wait for the other USSD session to end (or `dongle hilink reboot`), then retry",
+                111014 | 111016 | 111017 | 111021 => "give the code as digits, * and # only (e.g. *100#)",
+                111019 | 111020 => "retry; some codes only work on the home network, and a longer --timeout helps on slow networks",
+                111022 => "check the code with your operator; USSD does not work while roaming on some networks",
+                113004 | 113018 => "wait a few seconds and retry (check the sent box with `dongle sms list` first, so nothing goes twice)",
+                113017 | 113054 => "check the number (digits with an optional leading +) and the text",
+                113053 => "make room: dongle sms delete --all (saves every message first)",
+                113036 | 113055 | 113114 => "list the messages again (`dongle sms list`): it may be gone already",
+                111001 | 111012 | 111018 => "check registration with `dongle info`, then retry; if it persists, `dongle hilink reboot`",
                 _ => "see `dongle doctor`, or reboot the stick with `dongle hilink reboot`",
             },
         }

@@ -14,6 +14,9 @@
 //!   `monitoring/traffic-statistics`, `net/current-plmn`, `dialup/mobile-dataswitch`,
 //!   `dialup/connection`, `pin/status`, `device/control`, `device/mode`, `dhcp/settings`, tested
 //!   against every real sample in `tests/data/`;
+//! - SMS (`sms/sms-count`, `sms-list`, `send-sms` + `send-status`, `delete-sms`, `set-read`)
+//!   and USSD (`ussd/send`, `ussd/get` polled past 111019, `ussd/status`, `ussd/release`);
+//!   control characters in replies become spaces first, as the WebUI does;
 //! - [`connect`] / [`disconnect`]: data switch on/off and wait for `ConnectionStatus` 901/902.
 //!
 //! Plain HTTP only (no TLS), a deadline on every request, no proxy from the environment, no
@@ -35,6 +38,7 @@ pub mod auth;
 mod client;
 mod error;
 mod link;
+mod messages;
 mod radio;
 pub mod types;
 pub mod xml;
@@ -42,9 +46,13 @@ pub mod xml;
 pub use client::{is_url, normalize_url, Client, Credentials, DEFAULT_TIMEOUT, DEFAULT_URL};
 pub use error::{ApiError, HilinkError, Policy};
 pub use link::{connect, disconnect, link_status, LinkInfo, POLL};
+pub use messages::{
+    delete_request, js_length, list_request, request_date, send_request, SendOutcome, SendStatus,
+    SmsBox, USSD_PENDING,
+};
 pub use radio::{radio, Radio};
 pub use types::{
     ConnectionStatus, Control, CurrentPlmn, DataSwitch, DeviceInformation, DeviceMode,
-    DeviceSignal, DhcpSettings, DialupConnection, MonitoringStatus, PinStatus, SimState,
-    TrafficStatistics,
+    DeviceSignal, DhcpSettings, DialupConnection, MonitoringStatus, PinStatus, SimState, SmsCount,
+    SmsList, SmsMessage, TrafficStatistics,
 };

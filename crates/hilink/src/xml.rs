@@ -63,8 +63,9 @@ impl Element {
 
 /// Parses a reply. Errors are short texts for [`crate::HilinkError::NotHilink`].
 pub fn parse(body: &str) -> Result<Document, String> {
-    let mut r = Reader::from_str(body);
-    r.config_mut().trim_text(true);
+    // Text is trimmed per element (at its end tag), not per text event: an entity splits the
+    // text into events, and trimming those would turn "Tom &amp; Jerry" into "Tom&Jerry".
+    let r = &mut Reader::from_str(body);
     // The open elements; the finished root lands in `root`.
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -137,6 +138,18 @@ fn push_text(stack: &mut [Element], s: &str) -> Result<(), String> {
         None => return Err("text outside the root element".into()),
     }
     Ok(())
+}
+
+/// The reply with `[\x00-\x08\x0b\x0c\x0e-\x1f]` replaced by a space, as the WebUI does before
+/// parsing `sms-list` (`smsContentDeleteWrongChar`, main.js): anyone can send an SMS holding
+/// control characters, and XML 1.0 forbids them, so a strict parser would lose the whole list.
+pub fn without_control_chars(body: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f');
+    if body.contains(bad) {
+        std::borrow::Cow::Owned(body.replace(bad, " "))
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
 }
 
 /// `<?xml version="1.0" encoding="UTF-8"?><request>…</request>` with the elements in the given
@@ -248,6 +261,24 @@ mod tests {
         assert!(parse("<response><a>&x;</a></response>").is_err());
         let d = parse("<response><a>a&amp;b&#x41;&lt;</a></response>").unwrap();
         assert_eq!(d.get("a"), Some("a&bA<"));
+        let d = parse("<response><a> Tom &amp; Jerry &lt; 3 </a></response>").unwrap();
+        assert_eq!(
+            d.get("a"),
+            Some("Tom & Jerry < 3"),
+            "spaces around entities stay"
+        );
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        let raw = "<response><Content>a\u{1b}[2Jb\u{7}\r\nc\td</Content></response>";
+        let d = parse(&without_control_chars(raw)).unwrap();
+        // (XML itself turns CR LF into LF.)
+        assert_eq!(d.get("Content"), Some("a [2Jb \nc\td"));
+        assert!(matches!(
+            without_control_chars("<a>ok</a>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

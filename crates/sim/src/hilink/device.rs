@@ -2,6 +2,7 @@
 //! the endpoints. Replies follow the real samples' element names and order.
 
 use super::http::{Request, Response};
+use super::sms::Messages;
 use super::{HilinkOptions, TokenHeaders};
 use crate::scenario::{Registration, SimState};
 use crate::Scenario;
@@ -51,6 +52,7 @@ pub struct Device {
     dhcp: Vec<(&'static str, String)>,
     dialup: Vec<(&'static str, String)>,
     identity: crate::Identity,
+    pub messages: Messages,
 }
 
 fn b64(b: &[u8]) -> String {
@@ -65,7 +67,7 @@ fn sha_hex(b: &[u8]) -> String {
 }
 
 /// The text of `<name>…</name>` in a request body (any prolog, even a malformed one).
-fn field(body: &str, name: &str) -> Option<String> {
+pub(super) fn field(body: &str, name: &str) -> Option<String> {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
     let start = body.find(&open)? + open.len();
@@ -97,7 +99,33 @@ fn xml_response(fields: &[(&str, String)], crlf: bool) -> String {
     s
 }
 
-fn ok() -> Response {
+/// A `<response>` with nested elements, one per line as the firmware writes them.
+#[derive(Default)]
+pub(super) struct Xml(String);
+
+impl Xml {
+    pub fn leaf(&mut self, name: &str, text: &str) {
+        let _ = writeln!(self.0, "<{name}>{}</{name}>", esc(text));
+    }
+    pub fn open(&mut self, name: &str) {
+        let _ = writeln!(self.0, "<{name}>");
+    }
+    pub fn close(&mut self, name: &str) {
+        let _ = writeln!(self.0, "</{name}>");
+    }
+    pub fn response(self) -> Response {
+        Response {
+            status: 200,
+            body: format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>\n{}</response>\n",
+                self.0
+            ),
+            ..Response::default()
+        }
+    }
+}
+
+pub(super) fn ok() -> Response {
     Response {
         status: 200,
         body: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>OK</response>".into(),
@@ -105,7 +133,7 @@ fn ok() -> Response {
     }
 }
 
-fn error(code: u32) -> Response {
+pub(super) fn error(code: u32) -> Response {
     Response {
         status: 200,
         body: format!(
@@ -152,7 +180,16 @@ impl Device {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0x9e37_79b9_7f4a_7c15)
             | 1;
+        let sms = &opts.scenario.sms;
+        let mut messages = Messages::new(
+            sms.empty,
+            sms.ussd_reply.clone(),
+            Duration::from_millis(opts.ussd_ms),
+        );
+        messages.send_error = opts.sms_send_error;
+        messages.network_refuses = sms.send_error.is_some();
         Device {
+            messages,
             data_switch: opts.data_switch,
             opts,
             reject_login: false,
@@ -484,6 +521,11 @@ impl Device {
                 .into(),
             )]),
             "user/heartbeat" => response(&[("userlevel", String::new())]),
+            "sms/sms-count" => self.messages.count(),
+            "sms/send-status" => self.messages.send_status(),
+            "ussd/get" => self.messages.ussd_get(),
+            "ussd/status" => self.messages.ussd_status(),
+            "ussd/release" => self.messages.ussd_release(),
             _ => error(100002),
         }
     }
@@ -538,6 +580,17 @@ impl Device {
                 _ => error(100006),
             },
             "dhcp/settings" => self.set_dhcp(body),
+            "sms/sms-list" => self.messages.list(body),
+            "sms/send-sms" => {
+                let registered = self.registered();
+                self.messages.send(body, registered)
+            }
+            "sms/delete-sms" => self.messages.delete(body),
+            "sms/set-read" => self.messages.set_read(body),
+            "ussd/send" => {
+                let registered = self.registered();
+                self.messages.ussd_send(body, registered)
+            }
             _ => error(100002),
         }
     }

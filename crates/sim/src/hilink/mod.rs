@@ -23,6 +23,11 @@
 //! - `device/control` 1 (reboot: silent for [`HilinkOptions::reboot_ms`], session gone),
 //!   `device/mode` 1 (debug mode: the HiLink API goes away, as the stick re-enumerates),
 //!   `dhcp/settings` (stored; the loopback address cannot move, the reply reports the new one);
+//! - SMS and USSD (`sms.rs`): the AT simulator's SIM messages in the stick's store (indexes
+//!   from 40000), `sms-list` pages (100005 when its elements are out of order), `send-sms`
+//!   into the sent box and `send-status`, `delete-sms`, `set-read`, `sms-count`; `ussd/send`
+//!   answered after [`HilinkOptions::ussd_ms`] (`ussd/get` is 111019 until then, forever
+//!   without a network);
 //! - faults, switchable while running: a stick that stops answering
 //!   ([`HilinkServer::set_unresponsive`]: connections are accepted and never answered), an
 //!   expired session ([`HilinkServer::expire_session`]), a login that always fails
@@ -43,6 +48,7 @@
 
 mod device;
 mod http;
+mod sms;
 
 use crate::{Scenario, SimError};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -93,6 +99,12 @@ pub struct HilinkOptions {
     pub reboot_ms: u64,
     /// The first CSRF token handed out (tests pin the reference login vector with it).
     pub first_token: Option<String>,
+    /// `sms/send-sms` answers this error code (e.g. 113053 store full, 113004 cannot send now).
+    /// The scenario's `[sms] send_error` is the network refusing instead: `send-sms` says OK
+    /// and `send-status` lists the number under `FailPhone`.
+    pub sms_send_error: Option<u32>,
+    /// How long the network takes to answer a USSD request (`ussd/get` is 111019 until then).
+    pub ussd_ms: u64,
 }
 
 impl Default for HilinkOptions {
@@ -110,6 +122,8 @@ impl Default for HilinkOptions {
             disconnect_ms: 100,
             reboot_ms: 500,
             first_token: None,
+            sms_send_error: None,
+            ussd_ms: 400,
         }
     }
 }
@@ -233,6 +247,17 @@ impl HilinkServer {
     /// Changes the SIM/network while running (e.g. lose the network).
     pub fn set_scenario(&self, scenario: Scenario) {
         self.shared.device().set_scenario(scenario);
+    }
+
+    /// `sms/send-sms` answers this error code from now on (`None`: sends work again).
+    pub fn set_sms_send_error(&self, code: Option<u32>) {
+        self.shared.device().messages.send_error = code;
+    }
+
+    /// Messages in the stick's (inbox, sent box) now.
+    pub fn sms_counts(&self) -> (usize, usize) {
+        let d = self.shared.device();
+        (d.messages.inbox.len(), d.messages.sent.len())
     }
 
     /// The stick's state now.

@@ -352,7 +352,7 @@ fn no_at_port_says_why() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("PCUI") && err.contains("dongle hilink mode"),
+        err.contains("PCUI") && err.contains("web API") && err.contains("http://192.168.8.1"),
         "{err}"
     );
     let out = sim_run("e3372-storage", None, &["ussd", "*100#"]);

@@ -813,6 +813,9 @@ pub struct SmsCount {
     pub sim_inbox: Option<String>,
     #[serde(rename = "NewMsg")]
     pub new_msg: Option<String>,
+    /// The stick's store size.
+    #[serde(rename = "LocalMax")]
+    pub local_max: Option<String>,
 }
 
 #[cfg(test)]

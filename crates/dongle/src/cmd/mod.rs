@@ -15,6 +15,7 @@ pub mod probe;
 pub mod shell;
 pub mod sim;
 pub mod sms;
+pub mod sms_hilink;
 pub mod sms_message;
 pub mod sms_store;
 pub mod switch;

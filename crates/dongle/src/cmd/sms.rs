@@ -4,7 +4,7 @@
 
 use crate::cli::PortSelect;
 use crate::cmd::sms_message::{messages, Message, SavedMessage};
-use crate::cmd::sms_store;
+use crate::cmd::{sms_hilink, sms_store};
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
 use crate::{output, ports};
@@ -50,7 +50,8 @@ pub struct ReadArgs {
 /// Which modem, for subcommands whose positional arguments are taken.
 #[derive(Args, Debug)]
 pub struct Target {
-    /// USB path (1-1.4), vid:pid (12d1:1506) or index from `dongle list`.
+    /// USB path (1-1.4), vid:pid (12d1:1506), index from `dongle list`, or a HiLink stick's
+    /// URL (http://192.168.8.1).
     #[arg(long = "device", value_name = "DEV")]
     pub device: Option<String>,
     /// Use this tty directly (path, or a name under --dev such as ttyUSB2).
@@ -92,6 +93,20 @@ pub struct DeleteArgs {
 }
 
 pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
+    let (dev, port) = match cmd {
+        SmsCommand::List(a) => (&a.select.device, &a.select.port),
+        SmsCommand::Read(a) => (&a.select.device, &a.select.port),
+        SmsCommand::Send(a) => (&a.target.device, &a.target.port),
+        SmsCommand::Delete(a) => (&a.target.device, &a.target.port),
+    };
+    if let Some(url) = sms_hilink::target(ctx, dev.as_deref(), port.as_deref()) {
+        return match cmd {
+            SmsCommand::List(a) => sms_hilink::list(ctx, a, &url),
+            SmsCommand::Read(a) => sms_hilink::read(ctx, a, &url),
+            SmsCommand::Send(a) => sms_hilink::send(ctx, a, &url),
+            SmsCommand::Delete(a) => sms_hilink::delete(ctx, a, &url),
+        };
+    }
     match cmd {
         SmsCommand::List(a) => list(ctx, a),
         SmsCommand::Read(a) => read(ctx, a),
@@ -100,16 +115,16 @@ pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
     }
 }
 
-/// The control port for SMS/USSD; with none, the fix says why (a HiLink stick
-/// keeps messages behind its web API).
+/// The control port for SMS/USSD; with none, the fix says why. (A HiLink stick
+/// found on the bus never gets here: cmd/sms_hilink.rs takes it.)
 pub fn open(ctx: &Context, dev: Option<&str>, port: Option<&str>) -> Result<AtSession, Failure> {
     ports::open_control(ctx, dev, port).map_err(|f| {
         if f.exit == Exit::NotFound || f.exit == Exit::Modem {
             Failure::new(
                 f.exit,
                 format!(
-                    "{}\nSMS and USSD need the modem's AT control (PCUI) port; a HiLink stick has none: \
-                     switch it to debug mode with serial ports (`dongle hilink mode`)",
+                    "{}\nSMS and USSD need the modem's AT control (PCUI) port, or a HiLink stick's web API: \
+                     give its address as DEV (e.g. http://192.168.8.1)",
                     f.message
                 ),
             )
@@ -138,13 +153,13 @@ fn fetch(s: &AtSession) -> Result<Vec<Message>, Failure> {
     Ok(messages(stored))
 }
 
-fn save_all(dir: &Path, port: &str, msgs: &mut [Message]) -> Result<(), Failure> {
+/// Saves every message (the AT port or the HiLink URL it came from goes in the file).
+pub(crate) fn save_all(dir: &Path, port: &str, msgs: &mut [Message]) -> Result<(), Failure> {
     let saved_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     for m in msgs.iter_mut() {
-        let pdus: Vec<&str> = m.pdus.iter().map(String::as_str).collect();
-        let name = sms_store::file_name(m.time.as_deref(), &pdus);
+        let name = sms_store::file_name(m.time.as_deref(), &sms_hilink::save_key(m));
         let file = SavedMessage {
             format: sms_store::FORMAT,
             saved_at,
@@ -191,11 +206,11 @@ fn one_line(text: &str, max: usize) -> String {
     }
 }
 
-fn indexes(ix: &[u32]) -> String {
+pub(crate) fn indexes(ix: &[u32]) -> String {
     ix.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn print_table(msgs: &[Message]) {
+pub(crate) fn print_table(msgs: &[Message]) {
     let mut rows = vec![vec![
         "INDEX".to_string(),
         "STATUS".into(),
@@ -280,8 +295,14 @@ fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
     };
     if ctx.global.json {
         output::json(&m);
-        return Ok(());
+    } else {
+        print_message(&m);
     }
+    Ok(())
+}
+
+/// One message in full, as `dongle sms read` shows it.
+pub(crate) fn print_message(m: &Message) {
     let who = if m.kind == "submit" { "to" } else { "from" };
     println!("index:   {}", indexes(&m.indexes));
     println!("status:  {}", m.status);
@@ -304,11 +325,10 @@ fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {
         );
     }
     println!("\n{}", printable(&m.text));
-    Ok(())
 }
 
 /// The text to send, from the argument or a file (`-`: stdin).
-fn text_of(a: &SendArgs) -> Result<String, Failure> {
+pub(crate) fn text_of(a: &SendArgs) -> Result<String, Failure> {
     let usage = |m: String| Failure::new(Exit::Usage, m);
     let text = match (&a.text, &a.file) {
         (Some(t), _) => t.clone(),
@@ -335,19 +355,21 @@ fn text_of(a: &SendArgs) -> Result<String, Failure> {
 }
 
 #[derive(Serialize)]
-struct SentPart {
-    seq: u8,
-    total: u8,
+pub(crate) struct SentPart {
+    pub seq: u8,
+    pub total: u8,
     /// TP-MR the modem gave this part (`+CMGS: <mr>`): status reports refer to it.
-    reference: Option<u8>,
-    pdu: String,
+    /// Null over HiLink (the stick does not say).
+    pub reference: Option<u8>,
+    /// Null over HiLink (the stick builds the PDUs).
+    pub pdu: Option<String>,
 }
 
 #[derive(Serialize)]
-struct Sent {
-    to: String,
-    encoding: Encoding,
-    parts: Vec<SentPart>,
+pub(crate) struct Sent {
+    pub to: String,
+    pub encoding: Encoding,
+    pub parts: Vec<SentPart>,
 }
 
 fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
@@ -401,7 +423,7 @@ fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
             seq: p.seq,
             total: p.total,
             reference,
-            pdu: p.hex.clone(),
+            pdu: Some(p.hex.clone()),
         });
     }
     let out = Sent {
@@ -433,11 +455,11 @@ fn send(ctx: &Context, a: &SendArgs) -> Result<(), Failure> {
 }
 
 #[derive(Serialize)]
-struct Deleted {
-    deleted: Vec<u32>,
+pub(crate) struct Deleted {
+    pub deleted: Vec<u32>,
     /// Indexes whose message changed (or went) since it was saved: left alone.
-    changed: Vec<u32>,
-    saved: Vec<PathBuf>,
+    pub changed: Vec<u32>,
+    pub saved: Vec<PathBuf>,
 }
 
 /// What [`delete_saved`] did.

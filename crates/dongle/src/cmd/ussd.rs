@@ -1,5 +1,6 @@
 //! `dongle ussd CODE`: a USSD request (27.007 §7.15 `+CUSD`) and the
-//! network's decoded answer.
+//! network's decoded answer; on a HiLink stick through its web API
+//! (cmd/sms_hilink.rs).
 
 use crate::cli::PortSelect;
 use crate::cmd::sms::{open, printable, sms_failure};
@@ -35,8 +36,37 @@ fn find_cusd(lines: &[String]) -> Option<Cusd> {
     lines.iter().find_map(|l| ussd::parse_cusd(l))
 }
 
+/// The reply as `--json` prints it; over HiLink only `text` is known.
+#[derive(serde::Serialize)]
+struct Out<'a> {
+    code: &'a str,
+    status: Option<u8>,
+    status_text: Option<&'static str>,
+    text: Option<&'a str>,
+    dcs: Option<u8>,
+    raw: Option<&'a str>,
+}
+
 pub fn run(ctx: &Context, a: &UssdArgs) -> Result<(), Failure> {
     ussd::validate_code(&a.code).map_err(|e| Failure::new(Exit::Usage, e))?;
+    let (dev, port) = (a.select.device.as_deref(), a.select.port.as_deref());
+    if let Some(url) = crate::cmd::sms_hilink::target(ctx, dev, port) {
+        let text =
+            crate::cmd::sms_hilink::ussd(ctx, &url, &a.code, Duration::from_secs(a.timeout))?;
+        if ctx.global.json {
+            output::json(&Out {
+                code: &a.code,
+                status: None,
+                status_text: None,
+                text: Some(&text),
+                dcs: None,
+                raw: None,
+            });
+        } else {
+            println!("{}", printable(&text));
+        }
+        return Ok(());
+    }
     let s = open(ctx, a.select.device.as_deref(), a.select.port.as_deref())?;
     let _ = s.command("AT+CMEE=1");
     let urcs = s.subscribe();
@@ -91,19 +121,10 @@ pub fn run(ctx: &Context, a: &UssdArgs) -> Result<(), Failure> {
         },
     };
     if ctx.global.json {
-        #[derive(serde::Serialize)]
-        struct Out<'a> {
-            code: &'a str,
-            status: u8,
-            status_text: &'static str,
-            text: Option<&'a str>,
-            dcs: Option<u8>,
-            raw: Option<&'a str>,
-        }
         output::json(&Out {
             code: &a.code,
-            status: reply.status,
-            status_text: reply.status_text(),
+            status: Some(reply.status),
+            status_text: Some(reply.status_text()),
             text: reply.text.as_deref(),
             dcs: reply.dcs,
             raw: reply.raw.as_deref(),

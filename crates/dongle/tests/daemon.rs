@@ -300,3 +300,85 @@ fn metrics_endpoint_and_textfile_describe_every_modem() {
     assert!(bed.stop_daemon().success());
     assert!(!textfile.exists());
 }
+
+/// A HiLink stick (12d1:14dc) as the kernel shows it: one CDC-Ethernet interface bound to
+/// cdc_ether with its network device, added to the fleet's sysfs tree at `path`.
+fn hilink_stick(bed: &Bed, path: &str, iface: &str) {
+    let sys = bed.path("sim/sys/bus/usb");
+    let write = |p: std::path::PathBuf, v: &str| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, format!("{v}\n")).unwrap();
+    };
+    let i = sys.join("devices").join(format!("{path}:1.0"));
+    for (k, v) in [
+        ("bInterfaceNumber", "00"),
+        ("bInterfaceClass", "02"),
+        ("bInterfaceSubClass", "06"),
+        ("bInterfaceProtocol", "00"),
+    ] {
+        write(i.join(k), v);
+    }
+    write(i.join("net").join(iface).join("operstate"), "up");
+    std::fs::create_dir_all(sys.join("drivers/cdc_ether")).unwrap();
+    std::os::unix::fs::symlink("../../drivers/cdc_ether", i.join("driver")).unwrap();
+    // The device last: a scan never sees it without its interface.
+    let staging = sys.join(format!(".{path}"));
+    for (k, v) in [
+        ("idVendor", "12d1"),
+        ("idProduct", "14dc"),
+        ("manufacturer", "HUAWEI_MOBILE"),
+        ("product", "HUAWEI_MOBILE"),
+        ("bConfigurationValue", "1"),
+        ("bNumConfigurations", "1"),
+        ("bDeviceClass", "00"),
+        ("busnum", "1"),
+        ("devnum", "40"),
+    ] {
+        write(staging.join(k), v);
+    }
+    std::fs::rename(staging, sys.join("devices").join(path)).unwrap();
+}
+
+/// The daemon lists a HiLink stick with its link: `dongle up --via hilink` names the link by
+/// the stick's USB path (it was the interface name, so the daemon never matched the link to
+/// its modem and showed `connecting` with no problem for ever). With no DHCP client here the
+/// link waits, and the status says why.
+#[test]
+fn a_hilink_sticks_link_is_listed_with_its_modem() {
+    let mut bed = Bed::start(1);
+    hilink_stick(&bed, "1-2", "eth7");
+    bed.start_daemon(None);
+    bed.wait_online("1-1.1", 0, 30);
+    let t = Instant::now();
+    let m = loop {
+        let v = bed.assert_responsive("while the HiLink stick connects");
+        let m = v["modems"]
+            .as_array()
+            .and_then(|ms| ms.iter().find(|m| m["device"] == "1-2").cloned())
+            .unwrap_or_default();
+        if m["phase"] == "waiting" {
+            break m;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "the HiLink stick's link never showed: {v}\n{}",
+            bed.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(m["mode"], "hilink", "{m}");
+    assert_eq!(m["problem"], "dhcp_client", "{m}");
+    assert_eq!(m["link"]["via"], "hilink", "{m}");
+    assert_eq!(m["link"]["device"], "1-2", "{m}");
+    assert_eq!(m["link"]["interface"], "eth7", "{m}");
+    let log = bed.log();
+    assert_eq!(
+        lines_with(
+            &log,
+            &["dongle daemon: 1-2: 12d1:14dc HUAWEI_MOBILE, hilink mode"]
+        )
+        .len(),
+        1,
+        "{log}"
+    );
+}

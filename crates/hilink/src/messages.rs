@@ -4,8 +4,10 @@
 //!
 //! Request bodies follow the WebUI's element order (a B525s answers 100005 otherwise,
 //! Salamek/huawei-lte-api `api/Sms.py`: "at least the B525s-23a is order sensitive"). USSD is
-//! `ussd/send`, then `ussd/get` polled until it stops answering 111019 (no answer from the
-//! network yet), as Huawei router clients do; `ussd/release` ends a session.
+//! `ussd/send` with `content`, `codeType`, `timeout` (huawei-lte-api `api/Ussd.py`), then
+//! `ussd/get` polled while it answers 111019 (ERROR_USSD_NET_NO_RETURN: no answer from the
+//! network yet; router clients found by code search poll it the same way, and release the
+//! session when they give up); `ussd/release` ends a session.
 
 use crate::client::Client;
 use crate::error::HilinkError;
@@ -300,8 +302,14 @@ impl Client {
         }
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(text) = self.ussd_get()? {
-                return Ok(text);
+            match self.ussd_get() {
+                Ok(Some(text)) => return Ok(text),
+                Ok(None) => {}
+                // 111020 (network time-out) and the like: the session is over for us.
+                Err(e) => {
+                    let _ = self.ussd_release();
+                    return Err(e);
+                }
             }
             if Instant::now() >= deadline {
                 let _ = self.ussd_release();

@@ -382,3 +382,32 @@ fn a_hilink_sticks_link_is_listed_with_its_modem() {
         "{log}"
     );
 }
+
+/// A storage-mode stick the daemon cannot switch (the simulator has no usbfs node to send
+/// the message through): one line that names the modem once and says why, nothing of
+/// `dongle switch`'s table or hints, and `failed` in the status until a replug or `dongle up`.
+#[test]
+fn a_switch_that_fails_is_one_line_naming_the_modem_once() {
+    let mut bed = Bed::start_with("e3372-storage", 1, None);
+    bed.start_daemon(None);
+    bed.wait_phase("1-1.1", "failed", 20);
+    let log = bed.log();
+    let about: Vec<&str> = lines_with(&log, &["1-1.1"]);
+    assert_eq!(about.len(), 2, "arrival and the failure: {log}");
+    assert_eq!(
+        about[0],
+        "dongle daemon: 1-1.1: 12d1:1f01 HUAWEI_MOBILE, storage mode"
+    );
+    assert!(
+        about[1].starts_with("dongle daemon: 1-1.1: the switch failed: ")
+            && about[1].contains("no usbfs device node for the stick"),
+        "{log}"
+    );
+    assert_eq!(about[1].matches("1-1.1").count(), 1, "{log}");
+    assert!(!about[1].contains("12d1:1f01"), "{log}");
+    assert!(
+        !log.lines()
+            .any(|l| l.starts_with("next:") || l.starts_with("DEVICE ")),
+        "{log}"
+    );
+}

@@ -229,6 +229,10 @@ pub fn quietly(ctx: &Context, device: &str, timeout_s: u64) -> Result<String, St
         }
     };
     let dev = pick_device(ctx, Some(device)).map_err(failed)?;
+    // The messages below name the device for a person at a terminal; the
+    // caller's line names it already.
+    let label = dev.label();
+    let failed = |f: Failure| failed(f).replace(&label, "the stick");
     let now = dongle_catalog::personality(&dev);
     if now != Personality::Storage {
         return Ok(format!(

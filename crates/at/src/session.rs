@@ -273,10 +273,13 @@ impl AtSession {
         timeout: Duration,
     ) -> Result<Response, AtError> {
         validate(command)?;
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        // Control characters would end the message early (Ctrl-Z, ESC) or start a command
+        // (CR); spaces are fine, and text-mode (AT+CMGF=1) messages have them.
+        if text.is_empty() || !text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
             return Err(AtError::InvalidCommand {
                 command: command.into(),
-                reason: "the text after the prompt must be printable ASCII (a PDU in hex)",
+                reason: "the text after the prompt must be printable ASCII (a PDU in hex, or \
+                         text-mode text) without control characters",
             });
         }
         let line = if command.len() >= 2 && command[..2].eq_ignore_ascii_case("AT") {

@@ -151,10 +151,31 @@ fn error_after_the_pdu() {
     );
 }
 
+/// Text mode (AT+CMGF=1, 27.005 §4.3): the body is the message text itself, spaces and all,
+/// as `dongle at` users type it.
+#[test]
+fn text_mode_text_with_spaces_goes_after_the_prompt() {
+    let (s, seen) = modem(Cmgs::Send);
+    let r = s
+        .command_with_prompt(
+            "AT+CMGS=\"+352621123456\"",
+            "Hello from dongle",
+            SECOND,
+            SECOND,
+        )
+        .unwrap();
+    assert_eq!(r.result, FinalResult::Ok);
+    assert_eq!(
+        seen.recv_timeout(SECOND).unwrap(),
+        b"AT+CMGS=\"+352621123456\""
+    );
+    assert_eq!(seen.recv_timeout(SECOND).unwrap(), b"Hello from dongle");
+}
+
 #[test]
 fn text_that_could_escape_the_prompt_is_refused() {
     let (s, seen) = modem(Cmgs::Send);
-    for bad in ["00\u{1a}AT+CFUN=0", "00\r\nAT", "", "00 11"] {
+    for bad in ["00\u{1a}AT+CFUN=0", "00\r\nAT", "", "00\u{1b}11", "00\t11"] {
         let err = s
             .command_with_prompt("AT+CMGS=1", bad, SECOND, SECOND)
             .unwrap_err();

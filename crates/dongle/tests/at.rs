@@ -114,15 +114,15 @@ fn interactive_sms_sends_the_pdu_after_the_prompt() {
     let out = dongle(dir.path())
         .args(["--sim", "e3372", "at"])
         .write_stdin(
-            "AT+CMGF=0\nAT+CMGS=23\n0011000B916121021021F70000AA0AE8329BFD4697D9EC37\nAT+CMGS=5\nhello world\nAT\nexit\n",
+            "AT+CMGF=0\nAT+CMGS=23\n0011000B916121021021F70000AA0AE8329BFD4697D9EC37\nAT+CMGS=5\nhello\tworld\nAT\nexit\n",
         )
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("+CMGS: "), "{text}");
-    // Text with a space is not a PDU: refused before anything is sent, and the modem still
-    // answers the next command.
+    // Text with a control character (a tab here; Ctrl-Z or ESC would end the message early) is
+    // refused before anything is sent, and the modem still answers the next command.
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("PDU in hex"), "{err}");
     assert_eq!(text.lines().filter(|l| *l == "OK").count(), 3, "{text}");

@@ -136,7 +136,7 @@ fn sms_entry(
             error: None,
         }),
         Err(e @ AtError::InvalidCommand { .. }) => eprintln!(
-            "dongle: {e}\nfix: give the message as a PDU in hex after `AT+CMGF=0` (27.005 PDU mode), or send text with `dongle sms send NUMBER TEXT`"
+            "dongle: {e}\nfix: give the message as a PDU in hex (AT+CMGF=0) or as plain ASCII text (AT+CMGF=1), or send any text with `dongle sms send NUMBER TEXT`"
         ),
         Err(e) => eprintln!("dongle: {e}"),
     }

@@ -30,6 +30,9 @@ pub enum Exit {
 pub struct Failure {
     pub exit: Exit,
     pub message: String,
+    /// The problem id (`dongle doctor`'s vocabulary) and its fix, when the failure is a
+    /// diagnosed one: what the daemon shows in `dongle status` instead of the whole message.
+    pub problem: Option<(&'static str, String)>,
 }
 
 impl Failure {
@@ -37,7 +40,14 @@ impl Failure {
         Failure {
             exit,
             message: message.into(),
+            problem: None,
         }
+    }
+
+    /// With the problem id and fix of a diagnosed failure.
+    pub fn diagnosed(mut self, problem: &'static str, fix: impl Into<String>) -> Failure {
+        self.problem = Some((problem, fix.into()));
+        self
     }
 }
 

@@ -410,4 +410,33 @@ fn a_switch_that_fails_is_one_line_naming_the_modem_once() {
             .any(|l| l.starts_with("next:") || l.starts_with("DEVICE ")),
         "{log}"
     );
+    // `dongle status`: the doctor's problem id, one line of what happened, and the fix — not
+    // the whole message in the STATE column.
+    let status = bed.status();
+    let m = &status[0];
+    assert_eq!(m["phase"], "failed", "{m:#}");
+    assert_eq!(m["problem"], "modeswitch_failed", "{m:#}");
+    let summary = m["summary"].as_str().expect("summary");
+    assert!(
+        summary.contains("no usbfs device node") && !summary.contains('\n'),
+        "{m:#}"
+    );
+    assert!(
+        m["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("dongle -v switch 1-1.1")),
+        "{m:#}"
+    );
+    let out = bed.cmd(&["status"]).output().expect("dongle status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.contains("1-1.1") && l.contains("storage"))
+        .expect("the stick's row");
+    assert!(row.contains("failed (modeswitch_failed)"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("no usbfs device node")
+            && l.ends_with("[modeswitch_failed] — fix: `dongle -v switch 1-1.1` shows each transfer; `dongle doctor --live` checks the kernel's side")),
+        "{text}"
+    );
 }

@@ -250,14 +250,18 @@ fn daemon_status(ctx: &Context, modems: Vec<ModemStatus>) -> Result<(), Failure>
         ]);
     }
     output::table(&rows, "");
-    // What the daemon knows to do about a modem stuck short of a link.
+    // What the daemon knows about a modem stuck short of a link: what happened (a failed
+    // job) and what to do.
     for m in modems.iter().filter(|m| m.phase != "up") {
-        if let Some(fix) = &m.fix {
-            println!(
-                "\n{}: {} — fix: {fix}",
-                m.name,
-                m.problem.as_deref().unwrap_or(&m.phase)
-            );
+        let what = match (&m.summary, &m.problem) {
+            (Some(s), Some(p)) => format!("{s} [{p}]"),
+            (Some(s), None) => s.clone(),
+            (None, p) => p.clone().unwrap_or_else(|| m.phase.clone()),
+        };
+        match &m.fix {
+            Some(fix) => println!("\n{}: {what} — fix: {fix}", m.name),
+            None if m.summary.is_some() => println!("\n{}: {what}", m.name),
+            None => {}
         }
     }
     Ok(())

@@ -61,4 +61,5 @@ pub fn finding_failure(f: dongle_connect::Finding) -> Failure {
         exit,
         format!("{} [{}]\nfix: {}", f.summary, f.problem, f.fix),
     )
+    .diagnosed(f.problem, f.fix)
 }

@@ -64,8 +64,13 @@ pub struct ModemStatus {
     /// Why it is not up, when known: a problem id `dongle doctor` uses too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// What happened, in one line, when the phase is `failed` (the log has
+    /// the whole message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     /// What to do about `problem`, when the daemon knows (a modem whose
-    /// driver never bound: the module to load and the new_id line).
+    /// driver never bound: the module to load and the new_id line; a
+    /// diagnosed failure's fix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

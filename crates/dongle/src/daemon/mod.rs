@@ -49,7 +49,7 @@ struct Slot {
     worker: Option<Worker>,
     /// Why the last job ended badly; a failed job is not retried until the
     /// device is replugged or `dongle up` asks.
-    failed: Option<String>,
+    failed: Option<modem::JobError>,
     /// Waiting for its ports, and what was found when that took too long.
     settling: settle::Settling,
 }
@@ -132,12 +132,16 @@ impl Fleet {
                 let link = links.get(&s.dev.path).cloned();
                 let need = modem::need(&s.dev);
                 let stuck = s.settling.stuck.as_ref();
+                let mut summary = None;
+                let mut failed_fix = None;
                 let (phase, problem) = if self.held.contains(&s.dev.path) {
                     ("held".to_string(), None)
                 } else if !s.settings.manage {
                     ("ignored".to_string(), None)
                 } else if let Some(f) = &s.failed {
-                    ("failed".to_string(), Some(f.clone()))
+                    summary = Some(f.summary());
+                    failed_fix = f.fix.clone();
+                    ("failed".to_string(), f.problem.map(str::to_string))
                 } else if let Some(l) = &link {
                     (l.state.clone(), l.problem.clone())
                 } else {
@@ -151,7 +155,8 @@ impl Fleet {
                 };
                 let fix = stuck
                     .filter(|_| phase == "settling")
-                    .map(|st| st.fix.clone());
+                    .map(|st| st.fix.clone())
+                    .or(failed_fix);
                 ModemStatus {
                     device: s.dev.path.clone(),
                     name: s.name(),
@@ -159,6 +164,7 @@ impl Fleet {
                     mode: dongle_catalog::personality(&s.dev).to_string(),
                     phase,
                     problem,
+                    summary,
                     fix,
                     link,
                 }
@@ -575,9 +581,10 @@ fn reap(slot: &mut Slot) {
         Err(e) if !stopped => {
             // The switch's own error says it is about the switch.
             eprintln!(
-                "dongle daemon: {}: {}{e}",
+                "dongle daemon: {}: {}{}",
                 slot.who(),
-                if was_switch { "" } else { "connect failed: " }
+                if was_switch { "" } else { "connect failed: " },
+                e.message
             );
             slot.failed = Some(e);
         }

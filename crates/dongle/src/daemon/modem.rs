@@ -6,6 +6,7 @@ use super::Policy;
 use crate::cli::{Global, PortSelect, SecretArgs, UpArgs};
 use crate::config::ModemIdent;
 use crate::context::Context;
+use crate::failure::Failure;
 use dongle_at::parse::identity;
 use dongle_at::probe::ProbeOptions;
 use dongle_at::AtSession;
@@ -142,12 +143,69 @@ pub enum Job {
     Connect,
 }
 
+/// How a job ended badly: the line for the log and, for `dongle status`, the first line of
+/// what happened and the problem id and fix when the failure was diagnosed (a status column
+/// cannot hold the whole message).
+#[derive(Debug, Clone)]
+pub struct JobError {
+    pub message: String,
+    pub problem: Option<&'static str>,
+    pub fix: Option<String>,
+}
+
+impl JobError {
+    pub fn plain(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            problem: None,
+            fix: None,
+        }
+    }
+
+    /// A failed switch: doctor's `modeswitch_failed`, and where to look.
+    fn switch(message: String, device: &str) -> JobError {
+        JobError {
+            message,
+            problem: Some("modeswitch_failed"),
+            fix: Some(format!(
+                "`dongle -v switch {device}` shows each transfer; `dongle doctor --live` checks the kernel's side"
+            )),
+        }
+    }
+
+    /// What happened, in one line: the message up to the problem tag or the first line break.
+    pub fn summary(&self) -> String {
+        let first = self.message.lines().next().unwrap_or_default();
+        match self.problem {
+            Some(p) => first
+                .strip_suffix(&format!(" [{p}]"))
+                .unwrap_or(first)
+                .to_string(),
+            None => first.to_string(),
+        }
+    }
+}
+
+impl From<Failure> for JobError {
+    fn from(f: Failure) -> JobError {
+        let (problem, fix) = match f.problem {
+            Some((p, fix)) => (Some(p), Some(fix)),
+            None => (None, None),
+        };
+        JobError {
+            message: f.message,
+            problem,
+            fix,
+        }
+    }
+}
+
 /// A thread doing one job for one device; ends when the job is done or
 /// `stop` is set.
 pub struct Worker {
     pub job: Job,
     stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<Result<(), String>>>,
+    handle: Option<JoinHandle<Result<(), JobError>>>,
     resolved: Arc<Mutex<Option<Settings>>>,
 }
 
@@ -206,10 +264,11 @@ impl Worker {
             .name(format!("modem {device}"))
             .spawn(move || {
                 crate::cmd::up_steps::set_label(settings.name.as_deref().unwrap_or(&device));
-                let ctx = Context::new(global).map_err(|f| f.message)?;
+                let ctx = Context::new(global)?;
                 if is_switch {
                     // One log line, not `dongle switch`'s table and hints.
-                    let done = crate::cmd::switch::quietly(&ctx, &device, SWITCH_TIMEOUT_S)?;
+                    let done = crate::cmd::switch::quietly(&ctx, &device, SWITCH_TIMEOUT_S)
+                        .map_err(|e| JobError::switch(e, &device))?;
                     eprintln!("{}{done}", crate::cmd::up_steps::who());
                     return Ok(());
                 }
@@ -229,7 +288,7 @@ impl Worker {
                     }
                 }
                 let up = settings.up_args(&device);
-                crate::cmd::up::keep_up(&ctx, &up, &flag).map_err(|f| f.message)
+                crate::cmd::up::keep_up(&ctx, &up, &flag).map_err(JobError::from)
             })
             .ok();
         Worker {
@@ -259,15 +318,15 @@ impl Worker {
     }
 
     /// The job's result once finished (`None` while it runs).
-    pub fn take_result(&mut self) -> Option<Result<(), String>> {
+    pub fn take_result(&mut self) -> Option<Result<(), JobError>> {
         if !self.finished() {
             return None;
         }
         Some(match self.handle.take() {
             Some(h) => h
                 .join()
-                .unwrap_or_else(|_| Err("the worker thread panicked".into())),
-            None => Err("could not start a thread".into()),
+                .unwrap_or_else(|_| Err(JobError::plain("the worker thread panicked"))),
+            None => Err(JobError::plain("could not start a thread")),
         })
     }
 }

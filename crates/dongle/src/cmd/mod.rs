@@ -18,6 +18,7 @@ pub mod sms;
 pub mod sms_hilink;
 pub mod sms_message;
 pub mod sms_store;
+pub mod sms_watch;
 pub mod switch;
 pub mod udev_name;
 pub mod unlock;

@@ -9,6 +9,8 @@
 //! `^NDISSTAT: 0`), `hang K` / `unhang K` (stick K's firmware stops answering AT on every
 //! port, and answers again) and `heal K` (stick K comes back from its next replug without the
 //! scenario's faults; `replug K` also plugs in a stick that vanished by itself).
+//! Messages for `dongle sms watch` tests: `sms K TEXT` (the network delivers TEXT to stick K's
+//! SIM, part by part when long, each part announced with `+CMTI`) and `sms K pdu HEX`.
 
 use crate::cli::SimArgs;
 use crate::context::{start_sim, Context};
@@ -178,8 +180,20 @@ enum Control {
     Heal(usize),
     /// The firmware stops answering (`true`) or answers again.
     Hang(usize, bool),
+    /// A message arrives on stick K's SIM from the network: text (from
+    /// [`SIM_SENDER`], split into parts when long) or one PDU in hex.
+    Sms(usize, SmsIn),
     List,
 }
+
+#[derive(Debug, PartialEq, Eq)]
+enum SmsIn {
+    Text(String),
+    Pdu(String),
+}
+
+/// Who the simulated network's messages (`sms K TEXT`) come from.
+const SIM_SENDER: &str = "+4915112345678";
 
 /// `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K: 1-based number or USB path `1-1.K`), `list`; blank lines and
 /// `#` comments are nothing. The error says what is accepted.
@@ -187,6 +201,9 @@ fn parse_control(line: &str) -> Result<Option<Control>, String> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
+    }
+    if let Some(rest) = line.strip_prefix("sms ") {
+        return parse_sms(rest).map(Some);
     }
     let mut words = line.split_whitespace();
     let verb = words.next().unwrap_or_default();
@@ -212,6 +229,27 @@ fn parse_control(line: &str) -> Result<Option<Control>, String> {
         "unhang" => Ok(Some(Control::Hang(number(arg)?, false))),
         "list" if arg.is_none() => Ok(Some(Control::List)),
         _ => Err(format!("unknown command `{line}`")),
+    }
+}
+
+/// `sms K TEXT…` (the rest of the line, as typed) or `sms K pdu HEX`.
+fn parse_sms(rest: &str) -> Result<Control, String> {
+    let rest = rest.trim_start();
+    let (k, text) = rest.split_once(' ').unwrap_or((rest, ""));
+    let k = k
+        .strip_prefix("1-1.")
+        .unwrap_or(k)
+        .parse::<usize>()
+        .ok()
+        .filter(|&k| k >= 1)
+        .ok_or_else(|| format!("`{k}` is not a stick number (1, 2, … or 1-1.2)"))?;
+    let text = text.trim_start();
+    if text.is_empty() {
+        return Err("`sms K` needs the message text (or `pdu HEX`)".into());
+    }
+    match text.strip_prefix("pdu ") {
+        Some(hex) => Ok(Control::Sms(k, SmsIn::Pdu(hex.trim().to_string()))),
+        None => Ok(Control::Sms(k, SmsIn::Text(text.to_string()))),
     }
 }
 
@@ -253,7 +291,7 @@ fn run_fleet(
         }
         println!(
             "\nTry: dongle --sysfs {} --dev {} list\n\
-             Stdin: `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
+             Stdin: `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K`, `sms K TEXT`, `sms K pdu HEX` (K = 1 … {count}), `list`. Stop with Ctrl-C.",
             started.sysfs, started.dev
         );
     }
@@ -292,7 +330,7 @@ fn run_fleet(
             Ok(None) => {}
             Ok(Some(c)) => control(ctx, &fleet, c),
             Err(e) => eprintln!(
-                "dongle sim: {e}\nfix: write `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K` (K = 1 … {count}) or `list`"
+                "dongle sim: {e}\nfix: write `unplug K`, `replug K`, `drop K`, `hang K`, `unhang K`, `heal K`, `sms K TEXT`, `sms K pdu HEX` (K = 1 … {count}) or `list`"
             ),
         }
         let _ = std::io::stdout().flush();
@@ -331,6 +369,7 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
         Control::Heal(k) => ("heal", "healed", k),
         Control::Hang(k, true) => ("hang", "hung", k),
         Control::Hang(k, false) => ("unhang", "answering", k),
+        Control::Sms(k, ref m) => return deliver_sms(ctx, fleet, k, m),
     };
     if k > fleet.len() {
         eprintln!(
@@ -376,6 +415,54 @@ fn control(ctx: &Context, fleet: &Fleet, c: Control) {
     }
 }
 
+/// `sms K …`: the message lands on stick K's SIM (`+CMTI` per part, or `^SMMEMFULL` when
+/// the store is full); acknowledged with `sms K: slots …` (or a JSON line).
+fn deliver_sms(ctx: &Context, fleet: &Fleet, k: usize, m: &SmsIn) {
+    if k == 0 || k > fleet.len() {
+        eprintln!(
+            "dongle sim: sms {k}: there is no stick {k}\nfix: sticks are numbered 1 to {}",
+            fleet.len()
+        );
+        return;
+    }
+    let done = fleet.with_modem(k - 1, |modem| match m {
+        SmsIn::Text(t) => modem.receive_text(SIM_SENDER, t),
+        SmsIn::Pdu(hex) => Ok(vec![modem.receive_sms(hex)]),
+    });
+    let slots = match done {
+        Ok(Some(Ok(slots))) => slots,
+        Ok(Some(Err(e))) => return eprintln!("dongle sim: sms {k}: {e}"),
+        Ok(None) => {
+            return eprintln!("dongle sim: sms {k}: stick {k} is unplugged\nfix: replug {k} first")
+        }
+        Err(e) => return eprintln!("dongle sim: sms {k}: {e}"),
+    };
+    #[derive(Serialize)]
+    struct Delivered {
+        event: &'static str,
+        number: usize,
+        /// Slot of each part; null for a part refused with the store full.
+        slots: Vec<Option<u32>>,
+    }
+    let out = Delivered {
+        event: "sms",
+        number: k,
+        slots: slots.iter().map(|r| r.ok()).collect(),
+    };
+    if ctx.global.json {
+        print_json_line(&out);
+    } else {
+        let shown: Vec<String> = slots
+            .iter()
+            .map(|r| match r {
+                Ok(i) => i.to_string(),
+                Err(_) => "full".into(),
+            })
+            .collect();
+        println!("sms {k}: slots {}", shown.join(", "));
+    }
+}
+
 /// One JSON document on one line: an event stream a script reads line by line.
 fn print_json_line<T: Serialize>(value: &T) {
     match serde_json::to_string(value) {
@@ -400,6 +487,20 @@ mod tests {
         assert_eq!(parse_control("heal 1-1.3"), Ok(Some(Control::Heal(3))));
         assert_eq!(parse_control("hang 2"), Ok(Some(Control::Hang(2, true))));
         assert_eq!(parse_control("unhang 2"), Ok(Some(Control::Hang(2, false))));
+        assert_eq!(
+            parse_control("sms 2 $(touch /tmp/x);  rm"),
+            Ok(Some(Control::Sms(
+                2,
+                SmsIn::Text("$(touch /tmp/x);  rm".into())
+            )))
+        );
+        assert_eq!(
+            parse_control("sms 1-1.1 pdu 0791AB"),
+            Ok(Some(Control::Sms(1, SmsIn::Pdu("0791AB".into()))))
+        );
+        assert!(parse_control("sms 1")
+            .unwrap_err()
+            .contains("needs the message text"));
         assert_eq!(parse_control(""), Ok(None));
         assert_eq!(parse_control("# comment"), Ok(None));
         assert!(parse_control("unplug 0")

@@ -28,6 +28,9 @@ pub enum SmsCommand {
     /// Delete messages from the SIM; each is saved to a file first, and only what was saved
     /// is deleted.
     Delete(DeleteArgs),
+    /// Wait for new messages: save each (then --delete it from the SIM), print it, --exec a
+    /// command with it; until Ctrl-C or SIGTERM.
+    Watch(crate::cmd::sms_watch::WatchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -98,6 +101,7 @@ pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
         SmsCommand::Read(a) => (&a.select.device, &a.select.port),
         SmsCommand::Send(a) => (&a.target.device, &a.target.port),
         SmsCommand::Delete(a) => (&a.target.device, &a.target.port),
+        SmsCommand::Watch(a) => return crate::cmd::sms_watch::run(ctx, a),
     };
     if let Some(url) = sms_hilink::target(ctx, dev.as_deref(), port.as_deref()) {
         return match cmd {
@@ -105,6 +109,7 @@ pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
             SmsCommand::Read(a) => sms_hilink::read(ctx, a, &url),
             SmsCommand::Send(a) => sms_hilink::send(ctx, a, &url),
             SmsCommand::Delete(a) => sms_hilink::delete(ctx, a, &url),
+            SmsCommand::Watch(_) => Ok(()),
         };
     }
     match cmd {
@@ -112,6 +117,7 @@ pub fn run(ctx: &Context, cmd: &SmsCommand) -> Result<(), Failure> {
         SmsCommand::Read(a) => read(ctx, a),
         SmsCommand::Send(a) => send(ctx, a),
         SmsCommand::Delete(a) => delete(ctx, a),
+        SmsCommand::Watch(_) => Ok(()),
     }
 }
 
@@ -135,7 +141,7 @@ pub fn open(ctx: &Context, dev: Option<&str>, port: Option<&str>) -> Result<AtSe
 }
 
 /// PDU mode with numeric errors: what every command here needs.
-fn setup(s: &AtSession) -> Result<(), Failure> {
+pub(crate) fn setup(s: &AtSession) -> Result<(), Failure> {
     // Numeric +CMS codes are what the fixes below are keyed on; not fatal if refused.
     let _ = s.command("AT+CMEE=1");
     s.command("AT+CMGF=0")
@@ -464,18 +470,18 @@ pub(crate) struct Deleted {
 
 /// What [`delete_saved`] did.
 #[derive(Default)]
-struct Deletion {
-    deleted: Vec<u32>,
+pub(crate) struct Deletion {
+    pub deleted: Vec<u32>,
     /// Slots whose message changed (or went) since it was saved: left alone.
-    changed: Vec<u32>,
+    pub changed: Vec<u32>,
     /// The `AT+CMGD` that failed; the ones before it are in `deleted`.
-    failure: Option<Failure>,
+    pub failure: Option<Failure>,
 }
 
 /// Deletes each `(index, pdu)` only if the slot still holds that PDU: the
 /// port is ours, but another program on another port could have deleted a
 /// saved message and a new one taken its slot.
-fn delete_saved(s: &AtSession, targets: &[(u32, &str)]) -> Deletion {
+pub(crate) fn delete_saved(s: &AtSession, targets: &[(u32, &str)]) -> Deletion {
     let mut d = Deletion::default();
     for &(i, pdu) in targets {
         let same = s

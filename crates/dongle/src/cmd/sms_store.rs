@@ -54,6 +54,15 @@ pub fn file_name(time: Option<&str>, pdus: &[&str]) -> String {
 /// Writes `value` as `dir/name` unless that file exists already (the same
 /// PDUs were saved before). Returns the path.
 pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf, Failure> {
+    save_new(dir, name, value).map(|(p, _)| p)
+}
+
+/// [`save`], and whether the file is new (false: the same message was saved before).
+pub fn save_new<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    value: &T,
+) -> Result<(PathBuf, bool), Failure> {
     let path = dir.join(name);
     let fail = |what: &str, e: std::io::Error| {
         let exit = if e.kind() == std::io::ErrorKind::PermissionDenied {
@@ -71,7 +80,7 @@ pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf, 
     };
     std::fs::create_dir_all(dir).map_err(|e| fail("create the directory for", e))?;
     if path.exists() {
-        return Ok(path);
+        return Ok((path, false));
     }
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new(Exit::Failure, format!("cannot encode a message: {e}")))?;
@@ -88,7 +97,7 @@ pub fn save<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<PathBuf, 
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| fail("sync the directory of", e))?;
-    Ok(path)
+    Ok((path, true))
 }
 
 #[cfg(test)]

@@ -63,6 +63,8 @@ pub struct SmsStore {
     pub(crate) prompt: Option<(usize, usize)>,
     /// Text typed after the prompt so far.
     typed: String,
+    /// Messages delivered by [`Modem::receive_text`]: their concatenation reference.
+    received: u8,
 }
 
 impl SmsStore {
@@ -98,6 +100,7 @@ impl SmsStore {
             ussd_reply: c.ussd_reply.clone().unwrap_or_else(|| USSD_REPLY.into()),
             prompt: None,
             typed: String::new(),
+            received: 0,
         }
     }
 
@@ -282,6 +285,19 @@ impl Modem {
         Ok(index)
     }
 
+    /// `text` from `from` arrives from the network as SMS-DELIVERs, one
+    /// [`Modem::receive_sms`] per part (a long message comes part by part, each
+    /// with its own `+CMTI`). Returns each part's slot or `+CMS` error.
+    pub fn receive_text(
+        &mut self,
+        from: &str,
+        text: &str,
+    ) -> Result<Vec<Result<u32, u16>>, String> {
+        self.sms.received = self.sms.received.wrapping_add(1);
+        let pdus = deliver_pdus(from, text, self.sms.received, now_scts())?;
+        Ok(pdus.iter().map(|p| self.receive_sms(p)).collect())
+    }
+
     /// Whether `port` waits for message text after `> `.
     pub fn awaiting_text(&self, port: usize) -> bool {
         self.sms.prompt.is_some_and(|(p, _)| p == port)
@@ -384,4 +400,73 @@ fn pack_text(text: &str) -> String {
         septets.push(0x0D);
     }
     pdu::to_hex(&dongle_at::pdu::gsm7::pack(&septets, 0))
+}
+
+/// SMS-DELIVER PDUs (no SMSC field) carrying `text` from `from` (digits with
+/// an optional `+`): the SUBMIT encoder's parts with the header rewritten, so
+/// both directions split and encode alike. `scts` is TP-SCTS, 7 octets.
+pub fn deliver_pdus(
+    from: &str,
+    text: &str,
+    reference: u8,
+    scts: [u8; 7],
+) -> Result<Vec<String>, String> {
+    let parts = pdu::encode_submit(&pdu::Outgoing {
+        recipient: from,
+        text,
+        smsc: None,
+        reference,
+        status_report: false,
+    })
+    .map_err(|e| format!("cannot encode {text:?} from {from:?}: {e}"))?;
+    let mut out = Vec::new();
+    for p in parts {
+        let b = pdu::from_hex(&p.hex).map_err(|e| e.to_string())?;
+        // SMSC length, then the SUBMIT: first octet, TP-MR, TP-DA, PID, DCS, UDL+UD.
+        let smsc = usize::from(*b.first().ok_or("empty PDU")?);
+        let t = b.get(1 + smsc..).ok_or("short PDU")?;
+        let da_len = 2 + usize::from(*t.get(2).ok_or("short PDU")?).div_ceil(2);
+        let (da, rest) = t.get(2..).ok_or("short PDU")?.split_at(da_len);
+        let (pid_dcs, ud) = rest.split_at(2);
+        // TP-MTI DELIVER, TP-MMS (no more messages), TP-UDHI as the SUBMIT had it.
+        let mut d = vec![0x00, 0x04 | (t[0] & 0x40)];
+        d.extend_from_slice(da);
+        d.extend_from_slice(pid_dcs);
+        d.extend_from_slice(&scts);
+        d.extend_from_slice(ud);
+        out.push(pdu::to_hex(&d));
+    }
+    Ok(out)
+}
+
+/// Now as TP-SCTS (UTC, swapped semi-octets).
+fn now_scts() -> [u8; 7] {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let tod = secs % 86_400;
+    // Civil date from days since 1970 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let swap = |v: i64| {
+        let v = v.rem_euclid(100) as u8;
+        (v % 10) << 4 | (v / 10)
+    };
+    [
+        swap(year),
+        swap(month),
+        swap(day),
+        swap((tod / 3600) as i64),
+        swap((tod / 60 % 60) as i64),
+        swap((tod % 60) as i64),
+        0,
+    ]
 }

@@ -147,6 +147,43 @@ fn receiving_into_a_full_store() {
 }
 
 #[test]
+fn a_long_text_arrives_part_by_part_as_delivers() {
+    let mut m = modem_with("e3372", "[sms]\nempty = true\n");
+    let text = "Ab$(touch x); ".repeat(30);
+    let slots = m.receive_text("+4915112345678", &text).expect("encodes");
+    assert_eq!(slots, [Ok(0), Ok(1), Ok(2)]);
+    assert_eq!(
+        m.take_urcs(PCUI),
+        ["+CMTI: \"SM\",0", "+CMTI: \"SM\",1", "+CMTI: \"SM\",2"]
+    );
+    let parts: Vec<pdu::Tpdu> = (0..3)
+        .map(|i| {
+            let r = run(&mut m, PCUI, &format!("AT+CMGR={i}"));
+            let stored = parse_cmgr_pdu(&body(&r)).expect("+CMGR");
+            pdu::decode_hex(&stored.pdu).expect("a DELIVER")
+        })
+        .collect();
+    let pdu::Tpdu::Deliver(first) = &parts[0] else {
+        panic!("not a DELIVER: {:?}", parts[0]);
+    };
+    assert_eq!(first.sender.number, "+4915112345678");
+    assert!(
+        first.timestamp.to_string().starts_with("20"),
+        "{}",
+        first.timestamp
+    );
+    let joined: String = parts.iter().map(pdu::Tpdu::text).collect();
+    assert_eq!(joined, text);
+    let c = parts[2].concat().expect("a part");
+    assert_eq!((c.seq, c.total), (3, 3));
+    // The next message has another reference: its parts are not mixed with these.
+    m.receive_text("+4915112345678", &text).expect("encodes");
+    let r = run(&mut m, PCUI, "AT+CMGR=3");
+    let next = pdu::decode_hex(&parse_cmgr_pdu(&body(&r)).expect("+CMGR").pdu).expect("DELIVER");
+    assert_ne!(next.concat().expect("a part").reference, c.reference);
+}
+
+#[test]
 fn ussd_like_a_huawei_stick() {
     let mut m = modem_with("e3372", "");
     let code = ussd::pack_code("*100#");

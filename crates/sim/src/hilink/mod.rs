@@ -254,6 +254,12 @@ impl HilinkServer {
         self.shared.device().messages.send_error = code;
     }
 
+    /// A message from `phone` arrives in the inbox now (`date`: the stick's
+    /// `YYYY-MM-DD hh:mm:ss`). Returns its index.
+    pub fn receive_sms(&self, phone: &str, text: &str, date: &str) -> u32 {
+        self.shared.device().messages.receive(phone, text, date)
+    }
+
     /// Messages in the stick's (inbox, sent box) now.
     pub fn sms_counts(&self) -> (usize, usize) {
         let d = self.shared.device();

@@ -152,6 +152,21 @@ impl Messages {
         m
     }
 
+    /// A message arrives from the network: unread in the inbox (long ones joined, as the
+    /// stick does). Returns its index.
+    pub fn receive(&mut self, phone: &str, content: &str, date: &str) -> u32 {
+        let index = self.take_index();
+        self.inbox.push(Sms {
+            index,
+            smstat: 0,
+            phone: phone.to_string(),
+            content: content.to_string(),
+            date: date.to_string(),
+            sms_type: 1,
+        });
+        index
+    }
+
     fn take_index(&mut self) -> u32 {
         self.next_index += 1;
         self.next_index - 1

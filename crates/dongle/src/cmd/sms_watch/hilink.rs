@@ -45,23 +45,9 @@ pub fn watch(ctx: &Context, a: &WatchArgs, url: &str) -> Result<(), Failure> {
         exec: a.exec.clone(),
         port: c.url().to_string(),
     };
-    out.notice(
-        "watching",
-        &format!(
-            "watching {} for new messages (polled every {} s); saving to {}{}",
-            c.url(),
-            a.interval,
-            a.save.display(),
-            if a.delete {
-                ", then deleting from the stick"
-            } else {
-                ""
-            }
-        ),
-        serde_json::json!({ "dir": a.save }),
-    );
     let every = Duration::from_secs(a.interval.max(1));
     let mut seen = None;
+    let mut started = false;
     let mut was_full = false;
     let mut failures = 0;
     let mut next = Instant::now();
@@ -115,6 +101,25 @@ pub fn watch(ctx: &Context, a: &WatchArgs, url: &str) -> Result<(), Failure> {
             Ok(()) => seen = Some(fp),
             Err(f) if f.exit == Exit::Permission || f.exit == Exit::Failure => return Err(f),
             Err(f) => log::warn!("{}: {}", c.url(), f.message),
+        }
+        // Said once the inbox as it was at start is handled, as over AT.
+        if !started && seen.is_some() {
+            started = true;
+            out.notice(
+                "watching",
+                &format!(
+                    "watching {} for new messages (polled every {} s); saving to {}{}",
+                    c.url(),
+                    a.interval,
+                    a.save.display(),
+                    if a.delete {
+                        ", then deleting from the stick"
+                    } else {
+                        ""
+                    }
+                ),
+                serde_json::json!({ "dir": a.save }),
+            );
         }
     }
     Ok(())

@@ -85,7 +85,8 @@ fn storage_mode_stick_is_listed_with_usb_storage() {
     );
 }
 
-/// A stick with an ID no driver knows (12d1:1c1e, one ff/00/00 interface): listed, nothing bound.
+/// A stick with an ID no driver knows (12d1:1c1e, one ff/00/00 interface): listed, nothing bound;
+/// then `dongle switch 1-1` on it (already out of storage mode) binds option through new_id.
 #[test]
 fn unknown_id_stick_is_listed_without_a_driver() {
     if !available("unknown_id_stick_is_listed_without_a_driver") {
@@ -105,6 +106,20 @@ fn unknown_id_stick_is_listed_without_a_driver() {
     run.ensure(
         strings(&dev["ttys"]).is_empty(),
         &format!("no tty without a driver: {dev:#}"),
+    );
+
+    run.assert_check("option bound to 1-1:1.0 by dongle switch");
+    run.assert_check("/dev/ttyUSB0 present after the bind");
+    let bind = run.json("bind");
+    run.ensure(
+        bind["already"] == true && bind["new_id"] == "added",
+        &format!("bind: {bind:#}"),
+    );
+    run.ensure(
+        bind["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bound option to 12d1:1c1e")),
+        &format!("bind: {bind:#}"),
     );
 }
 

@@ -121,6 +121,9 @@ struct Already<'a> {
     already: bool,
     wanted: Option<&'a str>,
     message: String,
+    /// `added` when its vendor-class interfaces had no driver and option was given its ID.
+    new_id: Option<NewIdOutcome>,
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -402,33 +405,8 @@ fn perform(
     }
     // A switched ID the kernel does not know: bind option (vendor-class interfaces only).
     let mut new_id = None;
-    let unbound = bind::unbound_serial_interfaces(&after);
-    if !unbound.is_empty() && !recipe.no_driver_loading {
-        let modules = bind::running_modules_dir();
-        match bind::option_new_id(&ctx.sysfs, after.vid, after.pid, modules.as_deref()) {
-            Ok(outcome) => {
-                new_id = Some(outcome);
-                let path = after.path.clone();
-                if let Some(d) = watcher.wait_until(NEW_ID_WAIT, || {
-                    ctx.sysfs
-                        .device(&path)
-                        .ok()
-                        .filter(|d| bind::unbound_serial_interfaces(d).is_empty())
-                }) {
-                    after = d;
-                } else {
-                    warnings.push(format!(
-                        "option did not bind interfaces {unbound:?} of {} within {} s",
-                        after.id(),
-                        NEW_ID_WAIT.as_secs()
-                    ));
-                    if let Ok(d) = ctx.sysfs.device(&path) {
-                        after = d;
-                    }
-                }
-            }
-            Err(e) => warnings.push(e.to_string()),
-        }
+    if !recipe.no_driver_loading {
+        (new_id, after) = bind_option(ctx, &mut watcher, after, &mut warnings);
     }
     let elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(Switched {
@@ -440,6 +418,46 @@ fn perform(
         new_id,
         warnings,
     })
+}
+
+/// Bind `option` to a modem whose vendor-class interfaces no driver took (an ID the kernel's
+/// table lacks) by writing its ID to option's `new_id`, as usb_modeswitch's dispatcher does, and
+/// wait for the ports. Returns what the write did (`None`: nothing was unbound) and the device
+/// as it is now; a failure is a warning, the switch itself having worked.
+fn bind_option(
+    ctx: &Context,
+    watcher: &mut Watcher,
+    dev: UsbDevice,
+    warnings: &mut Vec<String>,
+) -> (Option<NewIdOutcome>, UsbDevice) {
+    let unbound = bind::unbound_serial_interfaces(&dev);
+    if unbound.is_empty() {
+        return (None, dev);
+    }
+    let modules = bind::running_modules_dir();
+    let outcome = match bind::option_new_id(&ctx.sysfs, dev.vid, dev.pid, modules.as_deref()) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            warnings.push(e.to_string());
+            return (None, dev);
+        }
+    };
+    let path = dev.path.clone();
+    if let Some(d) = watcher.wait_until(NEW_ID_WAIT, || {
+        ctx.sysfs
+            .device(&path)
+            .ok()
+            .filter(|d| bind::unbound_serial_interfaces(d).is_empty())
+    }) {
+        return (Some(outcome), d);
+    }
+    warnings.push(format!(
+        "option did not bind interfaces {unbound:?} of {} within {} s",
+        dev.id(),
+        NEW_ID_WAIT.as_secs()
+    ));
+    let now = ctx.sysfs.device(&path).unwrap_or(dev);
+    (Some(outcome), now)
 }
 
 fn next_step(d: &DeviceLine) -> String {
@@ -516,7 +534,6 @@ fn already_switched(
     now: Personality,
     to: Option<SwitchTo>,
 ) -> Result<(), Failure> {
-    let line = DeviceLine::of(dev);
     match to {
         Some(t) if !t.satisfied_by(now) => Err(Failure::new(
             Exit::Failure,
@@ -530,16 +547,40 @@ fn already_switched(
             ),
         )),
         _ => {
-            let message = match to {
-                Some(t) => format!(
-                    "{} is already in {} mode ({now}); nothing to do",
-                    dev.label(),
-                    t.name()
+            // Out of storage mode with no driver on its serial interfaces: the ID is missing
+            // from option's table (a switch elsewhere, or a replug after one). Binding is the
+            // step left, and the one `dongle doctor` (driver_not_bound) sends users here for.
+            let mut warnings = Vec::new();
+            // Only a modem: a device the catalog knows, or an ID a switch recipe leads to
+            // (option's new_id would grab any vendor-class interface, a phone's ADB too).
+            let modem = crate::daemon::modem::is_modem(dev)
+                || crate::cmd::install::modem_ids().contains_key(&(dev.vid, dev.pid));
+            let (new_id, dev) = if modem {
+                let mut watcher = if ctx.global.sim.is_some() {
+                    Watcher::polling()
+                } else {
+                    Watcher::new()
+                };
+                bind_option(ctx, &mut watcher, dev.clone(), &mut warnings)
+            } else {
+                (None, dev.clone())
+            };
+            let dev = &dev;
+            let line = DeviceLine::of(dev);
+            let already = match to {
+                Some(t) => format!("{} is already in {} mode ({now})", dev.label(), t.name()),
+                None => format!("{} is already switched (mode {now})", dev.label()),
+            };
+            let message = match new_id {
+                Some(NewIdOutcome::Added) if warnings.is_empty() => format!(
+                    "{already}; its serial interfaces had no driver: bound option to {} (new_id)",
+                    dev.id()
                 ),
-                None => format!(
-                    "{} is already switched (mode {now}); nothing to do",
-                    dev.label()
+                Some(_) => format!("{already}; binding option to its serial interfaces failed"),
+                None if !warnings.is_empty() => format!(
+                    "{already}; its serial interfaces have no driver and option could not be bound"
                 ),
+                None => format!("{already}; nothing to do"),
             };
             if ctx.global.json {
                 output::json(&Already {
@@ -547,9 +588,14 @@ fn already_switched(
                     already: true,
                     wanted: to.map(SwitchTo::name),
                     message,
+                    new_id,
+                    warnings,
                 });
             } else {
                 println!("{message}.");
+                for w in &warnings {
+                    eprintln!("dongle: warning: {w}");
+                }
                 if !ctx.global.quiet {
                     println!("\nnext: {}", next_step(&line));
                 }

@@ -457,7 +457,8 @@ fn sigterm_ends_it_cleanly_and_an_unplugged_stick_is_exit_7() {
     stick.command("unplug 1", "unplugged");
     let (st, err) = w.wait();
     assert_eq!(st.code(), Some(7), "{err}");
-    assert!(err.contains("went away"), "{err}");
+    assert!(err.contains("stopped watching"), "{err}");
+    assert!(err.contains("exit code 7"), "{err}");
 }
 
 #[test]

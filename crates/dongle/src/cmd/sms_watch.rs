@@ -170,7 +170,7 @@ fn gone(port: &str, why: &str) -> Failure {
     Failure::new(
         Exit::Gone,
         format!(
-            "{port} went away ({why}): the stick was unplugged or reset; every message announced so far is saved.\nfix: plug it in again and restart; under systemd, Restart=on-failure does that (exit code 7)"
+            "stopped watching {port}: {why}\nevery message announced so far is saved\nfix: plug the stick in again and start the watch again; under systemd, Restart=on-failure does that (exit code 7)"
         ),
     )
 }

@@ -69,7 +69,7 @@ pub fn watch(ctx: &Context, a: &WatchArgs, url: &str) -> Result<(), Failure> {
                     return Err(Failure::new(
                         Exit::Gone,
                         format!(
-                            "{} stopped answering ({}); every message announced so far is saved.\nfix: plug the stick in again and restart; under systemd, Restart=on-failure does that (exit code 7)",
+                            "stopped watching {}: {FAILED_POLLS} polls in a row failed, the last with: {}\nevery message announced so far is saved\nfix: plug the stick in again and start the watch again; under systemd, Restart=on-failure does that (exit code 7)",
                             c.url(),
                             f.message
                         ),

@@ -103,6 +103,7 @@ pub fn run(ctx: &Context, a: &WatchArgs) -> Result<(), Failure> {
         a,
         out,
         pending: BTreeMap::new(),
+        store: None,
     };
     match routed {
         Some(c) => log::debug!("{}: new messages indicated with {c}", s.port()),
@@ -175,6 +176,19 @@ fn gone(port: &str, why: &str) -> Failure {
     )
 }
 
+/// The slot of `+CMTI: <mem>,<index>` (or `+CDSI`) if `+CMGR` can read it: an index into
+/// another store than `store`, the one read here (status reports in "SR" on some firmware),
+/// is not.
+fn readable_slot(value: &str, store: Option<&str>) -> Option<u32> {
+    let (mem, index) = value.rsplit_once(',').unwrap_or(("", value));
+    let mem = mem.trim().trim_matches('"');
+    let elsewhere = store.is_some_and(|s| !mem.is_empty() && !s.eq_ignore_ascii_case(mem));
+    if elsewhere {
+        return None;
+    }
+    index.trim().parse().ok()
+}
+
 /// The parts of one long message seen so far.
 struct Partial {
     parts: BTreeMap<u8, StoredPdu>,
@@ -188,22 +202,20 @@ struct Watch<'a> {
     out: Emitter,
     /// Long messages waiting for parts, by (sender, reference, total).
     pending: BTreeMap<(String, u16, u8), Partial>,
+    /// The store `+CMGR`/`+CMGL` read (`+CPMS?`), when the modem says.
+    store: Option<String>,
 }
 
 impl Watch<'_> {
     fn urc(&mut self, u: &Urc) -> Result<(), Failure> {
         match u.name.as_str() {
             "+CMTI" | "+CDSI" => {
-                let index = u
-                    .value()
-                    .rsplit(',')
-                    .next()
-                    .and_then(|i| i.trim().parse().ok());
-                match index {
+                let slot = readable_slot(u.value(), self.store.as_deref());
+                match slot {
                     Some(i) => self.read_slot(i),
                     None => {
-                        log::warn!(
-                            "{}: unreadable {}; sweeping the store",
+                        log::info!(
+                            "{}: {} is not in the store read here; sweeping that",
                             self.s.port(),
                             u.line
                         );
@@ -230,13 +242,16 @@ impl Watch<'_> {
     }
 
     /// Says so when the store is full (`forced`: the modem said it is, `^SMMEMFULL`).
-    fn report_if_full(&self, forced: bool) {
+    fn report_if_full(&mut self, forced: bool) {
         let st = self
             .s
             .command("AT+CPMS?")
             .ok()
             .and_then(|r| parse_cpms_read(&r.body()).ok())
             .and_then(|v| v.into_iter().next());
+        if let Some(st) = &st {
+            self.store = Some(st.name.clone());
+        }
         let full = forced
             || st
                 .as_ref()
@@ -383,5 +398,20 @@ impl Watch<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_slot;
+
+    #[test]
+    fn only_indexes_into_the_store_read_here_are_read() {
+        assert_eq!(readable_slot("\"SM\",3", Some("SM")), Some(3));
+        assert_eq!(readable_slot("\"sm\", 12", Some("SM")), Some(12));
+        assert_eq!(readable_slot("\"SR\",0", Some("SM")), None);
+        assert_eq!(readable_slot("\"ME\",4", None), Some(4));
+        assert_eq!(readable_slot("7", Some("SM")), Some(7));
+        assert_eq!(readable_slot("\"SM\",x", Some("SM")), None);
     }
 }

@@ -132,10 +132,8 @@ pub fn run(ctx: &Context, a: &WatchArgs) -> Result<(), Failure> {
     let mut last_check = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         match urcs.recv_timeout(Duration::from_millis(200)) {
-            Ok(u) => {
-                w.urc(&u)?;
-                continue;
-            }
+            // No `continue`: a port chattering with ^RSSI/^HCSQ must not starve the checks.
+            Ok(u) => w.urc(&u)?,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }

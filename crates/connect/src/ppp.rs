@@ -34,6 +34,11 @@ pub struct PppConfig {
     pub route_metric: Option<u32>,
     /// Dead-link detection: LCP echo every N s, give up after M misses.
     pub lcp_echo: (u32, u32),
+    /// A `connect` script: pppd starts, sets up the line and runs it before
+    /// PPP begins, so it can be started before dialling and be ready the
+    /// moment the modem says CONNECT (a slow pppd start can miss the modem's
+    /// first LCP request and wait out its restart timer).
+    pub connect: Option<String>,
 }
 
 impl PppConfig {
@@ -57,6 +62,7 @@ impl PppConfig {
             default_route: true,
             route_metric: None,
             lcp_echo: (10, 3),
+            connect: None,
         }
     }
 
@@ -95,6 +101,13 @@ impl PppConfig {
             "ipparam".into(),
             self.link.clone(),
         ]);
+        if let Some(c) = &self.connect {
+            // With a connect script pppd waits up to connect-delay (1 s) for
+            // the modem's first LCP packet before sending its own: a request
+            // sent before the modem's PPP side listens would be lost and
+            // only repeated after lcp-restart (3 s).
+            a.extend(["connect".into(), c.clone()]);
+        }
         if let Some(u) = &self.user {
             a.extend(["user".into(), u.as_str().to_string()]);
         }

@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 /// A pppd stand-in: prints the lines real pppd prints when the link comes up, then stays up
 /// until SIGTERM (exit 5, as pppd) — or kills itself with SIGSEGV once `$FAKE_PPPD_DIR/crash`
 /// appears (the file is removed first, so the next pppd stays up).
-const CRASHING_PPPD: &str = r#"#!/bin/bash
+const CRASHING_PPPD: &str = r#"#!/bin/sh
 dir=${FAKE_PPPD_DIR:?}
+prev=; for a in "$@"; do [ "$prev" = connect ] && { /bin/sh -c "$a" || exit 8; }; prev=$a; done
 n=$(( $(cat "$dir/runs" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$dir/runs"
 trap 'echo "Terminating on signal 15"; exit 5' TERM
 echo "Using interface ppp0"

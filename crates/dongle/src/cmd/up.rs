@@ -10,7 +10,7 @@ use crate::cli::UpArgs;
 use crate::cmd::unlock::finding_failure;
 use crate::cmd::up_steps::{
     connecting, gone_under_daemon, label, now, open, prepare, radio, remember, tag, wait_to_retry,
-    who, Given, RADIO_EVERY,
+    who, Candidate, Given, RADIO_EVERY,
 };
 use crate::context::Context;
 use crate::failure::{Exit, Failure};
@@ -26,6 +26,9 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod gate;
+use gate::Gated;
 
 struct Plan {
     given: Given,
@@ -235,55 +238,6 @@ fn attempt(
         reconnects,
     );
     let _ = state.save();
-    // The session ends before dialling: the modem port may be this same port.
-    let (prepared, watch) = {
-        let s = AtSession::new(open(&control)?);
-        let prepared = prepare(&s, a, &plan.given)?;
-        // A control port of its own stays ours while the link is up: the
-        // radio (operator, signal) is read through it for status and metrics.
-        (prepared, (control.port != modem.port).then_some(s))
-    };
-    let cands = &prepared.candidates;
-    if *cursor >= cands.len() {
-        *cursor = 0;
-    }
-    // Dial on the modem port and keep a second handle on the open line: the
-    // session's own handle closes when it ends, and the line must stay open
-    // (no DTR drop) until pppd has it.
-    let port = open(&modem)?;
-    let line: OwnedFd = port
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|e| Finding::new("port_gone", e.to_string(), "replug the stick"))?;
-    let session = AtSession::new(port);
-    let mut last = None;
-    let mut connected = None;
-    for (k, cand) in cands.iter().enumerate().skip(*cursor) {
-        log::info!("trying APN \"{}\" ({})", cand.apn, cand.source);
-        match dial::dial(&session, &cand.apn, 1) {
-            Ok(c) => {
-                *cursor = k;
-                connected = Some((cand.clone(), c));
-                break;
-            }
-            Err(f) if f.problem == "wrong_apn" => last = Some(f),
-            Err(f) => return Err(f.into()),
-        }
-    }
-    let Some((cand, c)) = connected else {
-        *cursor = 0;
-        let f = last
-            .unwrap_or_else(|| Finding::new("wrong_apn", "no APN to try", "dongle up --apn APN"));
-        return Err(f.into());
-    };
-    drop(session);
-    log::info!(
-        "{}: CONNECT {} with APN \"{}\"",
-        modem.port.display(),
-        c.rate.unwrap_or_default(),
-        cand.apn
-    );
-    state.apn = Some(cand.apn.to_string());
     let mut cfg = plan.ppp.clone();
     cfg.link = device
         .chars()
@@ -295,17 +249,85 @@ fn attempt(
             }
         })
         .collect();
-    if cfg.user.is_none() {
-        cfg.user = cand.user.clone();
-        cfg.password = cfg.password.clone().or(cand.password.clone());
+    // pppd first, held at the gate (gate.rs), so that its start overlaps the
+    // SIM and network checks. Not on a one-port stick: pppd flushes the line
+    // as it sets it up, which would eat the answers to those checks.
+    let separate = control.port != modem.port;
+    let mut gated = match separate {
+        true => Some(Gated::start(&modem.port, &cfg)?),
+        false => None,
+    };
+    // The session ends before dialling: the modem port may be this same port.
+    let (prepared, watch) = {
+        let s = AtSession::new(open(&control)?);
+        let prepared = prepare(&s, a, &plan.given)?;
+        // A control port of its own stays ours while the link is up: the
+        // radio (operator, signal) is read through it for status and metrics.
+        (prepared, separate.then_some(s))
+    };
+    let cands = &prepared.candidates;
+    if *cursor >= cands.len() {
+        *cursor = 0;
     }
-    let mut pppd = ppp::spawn(line, &cfg).map_err(|e| {
-        Finding::new(
-            "ppp_missing",
-            format!("cannot start {}: {e}", cfg.pppd.display()),
-            "apt-get install ppp",
-        )
-    })?;
+    // The gate's pppd has the user's credentials only: a database APN with
+    // its own gets a pppd of its own after CONNECT.
+    let own_login = cfg.user.is_none()
+        && cands
+            .iter()
+            .skip(*cursor)
+            .any(|c| c.user.is_some() || c.password.is_some());
+    if own_login {
+        gated = None;
+    } else if gated.is_none() {
+        gated = Some(Gated::start(&modem.port, &cfg)?);
+    }
+    let (port, line) = match gated.as_mut() {
+        Some(g) => {
+            g.ready()?;
+            (g.take_port()?, None)
+        }
+        None => {
+            let port = open(&modem)?;
+            // A second handle on the open line, for pppd after CONNECT (the
+            // session's own handle closes when it ends, and the line must
+            // stay open, no DTR drop, until pppd has it).
+            let line: OwnedFd = port
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| Finding::new("port_gone", e.to_string(), "replug the stick"))?;
+            (port, Some(line))
+        }
+    };
+    let session = AtSession::new(port);
+    let dialled = dial_candidates(&session, cands, cursor);
+    drop(session);
+    // A failure here drops the gate, which stops its pppd.
+    let (cand, c) = dialled?;
+    log::info!(
+        "{}: CONNECT {} with APN \"{}\"",
+        modem.port.display(),
+        c.rate.unwrap_or_default(),
+        cand.apn
+    );
+    state.apn = Some(cand.apn.to_string());
+    let mut pppd = match (gated, line) {
+        (Some(g), _) => g.connect()?,
+        (None, Some(line)) => {
+            if cfg.user.is_none() {
+                cfg.user = cand.user.clone();
+                cfg.password = cfg.password.clone().or(cand.password.clone());
+            }
+            spawn_pppd(line, &cfg)?
+        }
+        (None, None) => {
+            return Err(Finding::new(
+                "port_gone",
+                "the modem line was lost before pppd could take it",
+                "dongle up again",
+            )
+            .into())
+        }
+    };
     match supervise(ctx, &mut pppd, &mut state, watch.as_ref(), stop, || {
         remember(&prepared, &cand.apn)
     }) {
@@ -318,6 +340,56 @@ fn attempt(
         }
         other => other.map_err(Failed::Finding),
     }
+}
+
+/// Try the APNs from `cursor` on until one gets CONNECT; `cursor` is left at
+/// it. An APN the network refuses moves on; any other failure ends the try.
+fn dial_candidates(
+    session: &AtSession,
+    cands: &[Candidate],
+    cursor: &mut usize,
+) -> Result<(Candidate, dial::Connected), Finding> {
+    let mut last = None;
+    for (k, cand) in cands.iter().enumerate().skip(*cursor) {
+        log::info!("trying APN \"{}\" ({})", cand.apn, cand.source);
+        match dial::dial(session, &cand.apn, 1) {
+            Ok(c) => {
+                *cursor = k;
+                return Ok((cand.clone(), c));
+            }
+            Err(f) if f.problem == "wrong_apn" => last = Some(f),
+            Err(f) => return Err(f),
+        }
+    }
+    *cursor = 0;
+    Err(last.unwrap_or_else(|| Finding::new("wrong_apn", "no APN to try", "dongle up --apn APN")))
+}
+
+fn spawn_pppd(line: OwnedFd, cfg: &PppConfig) -> Result<ppp::Pppd, Finding> {
+    ppp::spawn(line, cfg).map_err(|e| {
+        Finding::new(
+            "ppp_missing",
+            format!("cannot start {}: {e}", cfg.pppd.display()),
+            "apt-get install ppp",
+        )
+    })
+}
+
+/// What an ended pppd printed: read until both of its pipes close (at most 1 s).
+fn drain_log(pppd: &mut ppp::Pppd) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut closed = 0;
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while closed < 2 && Instant::now() < deadline {
+        match pppd.events.recv_timeout(Duration::from_millis(50)) {
+            Ok(PppEvent::Log(l)) => log.push(l),
+            Ok(PppEvent::Closed) => closed += 1,
+            Ok(PppEvent::Info(_)) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(_) => {}
+        }
+    }
+    log
 }
 
 fn supervise(
@@ -379,18 +451,8 @@ fn supervise(
             }
         }
         if let Ok(Some(status)) = pppd.child.try_wait() {
-            // Its last lines may still be in the pipes: read until both close.
-            let mut closed = 0;
-            let deadline = Instant::now() + Duration::from_secs(1);
-            while closed < 2 && Instant::now() < deadline {
-                match pppd.events.recv_timeout(Duration::from_millis(50)) {
-                    Ok(PppEvent::Log(l)) => log.push(l),
-                    Ok(PppEvent::Closed) => closed += 1,
-                    Ok(PppEvent::Info(_)) => {}
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                    Err(_) => {}
-                }
-            }
+            // Its last lines may still be in the pipes.
+            log.extend(drain_log(pppd));
             let finding =
                 ppp::explain_exit(status.code(), &log).unwrap_or_else(|| unexplained_end(status));
             state.state = "waiting".into();

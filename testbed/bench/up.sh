@@ -5,7 +5,12 @@
 # runs per tool, and prints a markdown table (median, min, max, dongle / wvdial).
 #
 #   cargo build --release -p dongle && bash testbed/bench/up.sh [--runs N] [--dongle PATH]
-#       [--apn APN] [--log FILE] [--timeout SECS (the VM's, default 900)]
+#       [--apn APN] [--log FILE] [--timeout SECS (the VM's, default 900)] [--trace]
+#
+# --trace: where the time goes instead of the table: one run of each tool (after a warm-up),
+# every line it prints stamped with guest uptime (dongle with -vv: each AT command, pppd's log),
+# the gadget's log (AT, CONNECT, PPP frames; its own clock) and the network-side pppd's
+# (up_trace_guest.sh).
 #
 # wvdial gets the E3372 story's wvdial.conf (Stupid Mode = 1, Init2 = AT+CGDCONT=1,"IP","APN",
 # Modem = /dev/ttyUSB0, Phone = *99#). dongle runs twice: as the user would type it (`dongle up
@@ -22,6 +27,7 @@ apn=web.pt.lu
 dongle="$repo/target/release/dongle"
 log=
 vm_timeout=900
+guest=up_guest.sh
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
@@ -29,6 +35,7 @@ while [ $# -gt 0 ]; do
         --apn) apn="$2"; shift 2 ;;
         --log) log="$2"; shift 2 ;;
         --timeout) vm_timeout="$2"; shift 2 ;;
+        --trace) guest=up_trace_guest.sh; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -47,11 +54,15 @@ t0=$(date +%s)
 set +e
 "$repo/testbed/run.sh" -q --log "$console" --timeout "$vm_timeout" \
     --file "$gadget:/bin/dongle-gadget" --env DONGLE="$dongle" --env RUNS="$runs" --env APN="$apn" \
-    "$here/up_guest.sh"
+    "$here/$guest"
 rc=$?
 set -e
 [ -z "$log" ] || cp "$console" "$log"
 [ "$rc" = 0 ] || { grep 'VUSB' "$console" >&2 || true; echo "bench: the guest script failed (exit $rc)" >&2; exit 1; }
+if [ "$guest" = up_trace_guest.sh ]; then
+    grep -E '^VUSB: [TGP] ' "$console" | sed 's/^VUSB: //'
+    exit 0
+fi
 
 grep -o 'VUSB: bench .*' "$console" | sed 's/^VUSB: bench //' | awk \
     -v wall="$(($(date +%s) - t0))" -v dongle="${dongle#"$repo"/}" -v apn="$apn" \

@@ -556,23 +556,28 @@ fn delete(ctx: &Context, a: &DeleteArgs) -> Result<(), Failure> {
         changed,
         saved: chosen.iter().filter_map(|m| m.saved.clone()).collect(),
     };
-    if ctx.global.json {
-        output::json(&out);
-    } else {
-        println!(
-            "Saved {} message(s) to {}, then deleted index(es) {} from the SIM.",
-            out.saved.len(),
-            dir.display(),
-            indexes(&out.deleted)
-        );
-        if !out.changed.is_empty() {
-            println!(
-                "Left index(es) {} alone: they changed since they were saved (run dongle sms delete again).",
-                indexes(&out.changed)
-            );
-        }
-    }
+    print_deleted(ctx, &out, &dir, "the SIM");
     Ok(())
+}
+
+/// What `sms delete` did, over AT (`from`: "the SIM") or HiLink ("the stick").
+pub(crate) fn print_deleted(ctx: &Context, out: &Deleted, dir: &Path, from: &str) {
+    if ctx.global.json {
+        output::json(out);
+        return;
+    }
+    println!(
+        "Saved {} message(s) to {}, then deleted index(es) {} from {from}.",
+        out.saved.len(),
+        dir.display(),
+        indexes(&out.deleted)
+    );
+    if !out.changed.is_empty() {
+        println!(
+            "Left index(es) {} alone: they changed since they were saved (run dongle sms delete again).",
+            indexes(&out.changed)
+        );
+    }
 }
 
 /// `+CMS ERROR` codes (27.005 §3.2.5) and the SIM states some firmware

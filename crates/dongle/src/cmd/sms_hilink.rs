@@ -10,8 +10,8 @@
 
 use crate::cmd::hilink::{client_for, failure};
 use crate::cmd::sms::{
-    indexes, print_message, print_table, save_all, text_of, DeleteArgs, Deleted, ListArgs,
-    ReadArgs, SendArgs, Sent, SentPart,
+    print_message, print_table, save_all, text_of, DeleteArgs, Deleted, ListArgs, ReadArgs,
+    SendArgs, Sent, SentPart,
 };
 use crate::cmd::sms_message::Message;
 use crate::cmd::sms_store;
@@ -315,22 +315,7 @@ pub fn delete(ctx: &Context, a: &DeleteArgs, url: &str) -> Result<(), Failure> {
         changed: changed.iter().flat_map(|m| m.indexes.clone()).collect(),
         saved: chosen.iter().filter_map(|m| m.saved.clone()).collect(),
     };
-    if ctx.global.json {
-        output::json(&out);
-        return Ok(());
-    }
-    println!(
-        "Saved {} message(s) to {}, then deleted index(es) {} from the stick.",
-        out.saved.len(),
-        dir.display(),
-        indexes(&out.deleted)
-    );
-    if !out.changed.is_empty() {
-        println!(
-            "Left index(es) {} alone: they changed since they were saved (run dongle sms delete again).",
-            indexes(&out.changed)
-        );
-    }
+    super::sms::print_deleted(ctx, &out, &dir, "the stick");
     Ok(())
 }
 

@@ -466,6 +466,49 @@ fn a_stick_whose_driver_never_binds_is_driver_not_bound_then_goes_online_once_bo
     assert!(bound[0].contains("ttyUSB0"), "{log}");
 }
 
+/// The same stick on a host where option is loaded: the daemon gives option the ID itself
+/// (`new_id`, as `dongle switch` does after a switch) and, once the kernel binds, it goes online
+/// with nothing typed. Here the test plays the kernel: it binds when the ID is written.
+#[test]
+fn with_option_loaded_the_daemon_gives_it_the_id_and_the_stick_goes_online() {
+    let mut bed = Bed::start_with("e3531-serial", 1, Some("[usb]\nunbound = true\n"));
+    script(&bed.path("pppd"), CRASHING_PPPD);
+    std::fs::create_dir(bed.path("pppd-dir")).unwrap();
+    let (pppd, dir) = (bed.path("pppd"), bed.path("pppd-dir"));
+    bed.env("DONGLE_PPPD", pppd.to_str().unwrap());
+    bed.env("FAKE_PPPD_DIR", dir.to_str().unwrap());
+    let option = bed.path("sim/sys/bus/usb-serial/drivers/option1");
+    std::fs::create_dir_all(&option).unwrap();
+    let new_id = option.join("new_id");
+    std::fs::write(&new_id, "").unwrap();
+    bed.start_daemon(None);
+
+    let t = Instant::now();
+    while std::fs::read_to_string(&new_id)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "option never got the ID: {}",
+            bed.log()
+        );
+        bed.assert_responsive("while the stick has no driver");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(std::fs::read_to_string(&new_id).unwrap(), "12d1 1001 ff\n");
+    let mark = bed.log().len();
+    bind_option(&bed, 0);
+    bed.wait_online("1-1.1", mark, 30);
+    let log = bed.log();
+    let said = lines_with(&log, &["1-1.1", "driver_not_bound"]);
+    assert_eq!(said.len(), 1, "{log}");
+    assert!(
+        said[0].ends_with("; gave option the ID 12d1:1001 (new_id)"),
+        "{log}"
+    );
+}
+
 /// One raw exchange on the control socket: send `bytes` (then end the client's side when
 /// `close` is set) and return the reply line.
 fn exchange(bed: &Bed, bytes: &[u8], close: bool) -> String {

@@ -531,18 +531,19 @@ fn scan(
         slot.dev = dev;
         let held = fleet.held.contains(&path);
         step(slot, held, global, policy);
-        watch_settling(slot, global);
+        watch_settling(slot, global, sysfs);
     }
 }
 
 /// One line when a modem's ports have not come within the limit (with the
-/// doctor's diagnosis), and one when they come after all.
-fn watch_settling(slot: &mut Slot, global: &Global) {
+/// doctor's diagnosis, and option given the ID when it is loaded), and one
+/// when they come after all.
+fn watch_settling(slot: &mut Slot, global: &Global, sysfs: &Sysfs) {
     let waiting = slot.settings.manage && modem::need(&slot.dev) == Need::Settle;
     match slot.settling.update(waiting, &slot.dev, global) {
         None => {}
         Some(settle::Change::Stuck(st)) => eprintln!(
-            "dongle daemon: {}: no ports after {} s: {}{} (fix: {})",
+            "dongle daemon: {}: no ports after {} s: {}{} (fix: {}){}",
             slot.who(),
             settle::SETTLE_LIMIT.as_secs(),
             st.summary,
@@ -550,7 +551,8 @@ fn watch_settling(slot: &mut Slot, global: &Global) {
                 .as_deref()
                 .map(|p| format!(" [{p}]"))
                 .unwrap_or_default(),
-            st.fix
+            st.fix,
+            settle::give_option_the_id(&slot.dev, sysfs)
         ),
         Some(settle::Change::Bound) => {
             let ports: Vec<String> = slot.dev.ttys().into_iter().map(|(_, t)| t).collect();

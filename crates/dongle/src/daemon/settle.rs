@@ -9,7 +9,8 @@
 use crate::cli::Global;
 use crate::cmd::doctor_live::{feed_modules, Host, Modules};
 use dongle_doctor::Doctor;
-use dongle_usb::UsbDevice;
+use dongle_usb::bind::{self, DriverState, NewIdOutcome};
+use dongle_usb::{Sysfs, UsbDevice};
 use std::time::{Duration, Instant};
 
 /// How long ports may take to appear before that is a problem.
@@ -82,6 +83,26 @@ fn diagnose(dev: &UsbDevice, global: &Global) -> Stuck {
             fix: by_hand(&f.fix).to_string(),
         },
         None => fallback(dev),
+    }
+}
+
+/// A managed modem whose vendor-class interfaces no driver took, with option
+/// loaded: give option its ID through `new_id`, as `dongle switch` does after
+/// a switch (usb_modeswitch's dispatcher does the same from udev). The kernel
+/// binds at once and the next scan sees the ports. The slot is a modem by the
+/// daemon's own test (`modem::is_modem`), so no other vendor-class device
+/// (a phone's ADB) gets here. Returns the clause for the log line: empty when
+/// nothing was done (option not loaded: the fix already says `modprobe option`).
+pub fn give_option_the_id(dev: &UsbDevice, sysfs: &Sysfs) -> String {
+    if bind::unbound_serial_interfaces(dev).is_empty()
+        || bind::option_driver_state(sysfs, None) != DriverState::Loaded
+    {
+        return String::new();
+    }
+    match bind::option_new_id(sysfs, dev.vid, dev.pid, None) {
+        Ok(NewIdOutcome::Added) => format!("; gave option the ID {} (new_id)", dev.id()),
+        Ok(_) => String::new(),
+        Err(e) => format!("; could not give option the ID: {e}"),
     }
 }
 

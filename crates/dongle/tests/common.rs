@@ -122,3 +122,88 @@ impl Drop for BackgroundSim {
         let _ = self.child.wait();
     }
 }
+
+/// `dongle --json sim PROFILE --count N --dir DIR` in its own process, driven through its stdin
+/// (`unplug K`, `replug K`, `drop K`, `sms K TEXT`…) as a benchmark script drives it.
+pub struct SimFleet {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    out: std::io::BufReader<std::process::ChildStdout>,
+    /// The start document: every stick's USB path, IMEI, ICCID and ports.
+    pub started: Value,
+}
+
+impl SimFleet {
+    /// `count` sticks of `profile` under `dir`, each with the fault scenario `scenario` (TOML);
+    /// returns once every stick's ports and sysfs entries exist.
+    pub fn start(dir: &Path, profile: &str, count: usize, scenario: Option<&str>) -> SimFleet {
+        let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("dongle"));
+        c.env_remove("DONGLE_LOG");
+        if let Some(text) = scenario {
+            // Beside the fleet's directory, which `dongle sim` creates.
+            let f = dir.with_extension("scenario.toml");
+            std::fs::write(&f, text).unwrap();
+            c.arg("--scenario").arg(f);
+        }
+        let mut child = c
+            .args([
+                "--json",
+                "sim",
+                profile,
+                "--count",
+                &count.to_string(),
+                "--dir",
+            ])
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().expect("piped stdin");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        // With --json the start is one pretty-printed document, ending with a lone `}` line;
+        // it is printed once every stick exists.
+        let mut doc = String::new();
+        let t = Instant::now();
+        loop {
+            let mut line = String::new();
+            let n = std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+            assert!(n > 0, "fleet exited before it was ready: {doc}");
+            assert!(t.elapsed() < Duration::from_secs(20), "fleet did not start");
+            doc.push_str(&line);
+            if line.trim_end() == "}" {
+                break;
+            }
+        }
+        let started = serde_json::from_str(&doc).expect("start document is JSON");
+        SimFleet {
+            child,
+            stdin,
+            out,
+            started,
+        }
+    }
+
+    /// Send one control line without waiting (a refused line gets no acknowledgement).
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Send one control line; its acknowledgement line.
+    pub fn ack(&mut self, line: &str) -> String {
+        self.send(line);
+        let mut ack = String::new();
+        let n = std::io::BufRead::read_line(&mut self.out, &mut ack).unwrap();
+        assert!(n > 0, "fleet exited on `{line}`");
+        ack
+    }
+}
+
+impl Drop for SimFleet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -8,7 +8,7 @@
 
 mod common;
 // The test bed (fleet, `ip` stand-in, run directory, log) is shared with daemon_faults.rs.
-#[path = "daemon_harness.rs"]
+#[path = "daemon/harness.rs"]
 mod harness;
 use harness::*;
 use std::io::Write;

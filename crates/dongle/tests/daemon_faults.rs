@@ -8,7 +8,8 @@
 //! The sticks are `dongle sim e3372 --count N` driven through its stdin (`unplug`, `replug`,
 //! `drop`, `hang`, `heal`); PPP runs a pppd stand-in that crashes on request.
 
-#[path = "daemon_harness.rs"]
+mod common;
+#[path = "daemon/harness.rs"]
 mod harness;
 use harness::*;
 use std::io::{BufRead, BufReader, Write};

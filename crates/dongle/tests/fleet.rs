@@ -4,60 +4,22 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
 
 struct BackgroundFleet {
-    child: Child,
+    // Declared first: dropped (killed) before the directory it runs in.
+    sim: SimFleet,
     dir: tempfile::TempDir,
-    stdin: ChildStdin,
-    out: BufReader<ChildStdout>,
     started: Value,
 }
 
 impl BackgroundFleet {
     fn start(profile: &str, count: usize) -> BackgroundFleet {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("dongle"))
-            .args([
-                "--json",
-                "sim",
-                profile,
-                "--count",
-                &count.to_string(),
-                "--dir",
-            ])
-            .arg(dir.path().join("sim"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().expect("piped stdin");
-        let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
-        // With --json the start is one pretty-printed document, ending with a `}` line; it is
-        // printed once every stick's ports and sysfs entries exist.
-        let mut doc = String::new();
-        let t = Instant::now();
-        loop {
-            let mut line = String::new();
-            let n = out.read_line(&mut line).unwrap();
-            assert!(n > 0, "fleet exited before it was ready: {doc}");
-            assert!(t.elapsed() < Duration::from_secs(20), "fleet did not start");
-            doc.push_str(&line);
-            if line.trim_end() == "}" {
-                break;
-            }
-        }
-        let started: Value = serde_json::from_str(&doc).expect("start document is JSON");
-        BackgroundFleet {
-            child,
-            dir,
-            stdin,
-            out,
-            started,
-        }
+        let sim = SimFleet::start(&dir.path().join("sim"), profile, count, None);
+        let started = sim.started.clone();
+        BackgroundFleet { sim, dir, started }
     }
 
     fn root(&self) -> PathBuf {
@@ -91,23 +53,12 @@ impl BackgroundFleet {
 
     /// Sends one control line and returns the JSON line acknowledging it.
     fn control(&mut self, line: &str) -> Value {
-        writeln!(self.stdin, "{line}").unwrap();
-        self.stdin.flush().unwrap();
-        let mut ack = String::new();
-        let n = self.out.read_line(&mut ack).unwrap();
-        assert!(n > 0, "fleet exited on `{line}`");
+        let ack = self.sim.ack(line);
         serde_json::from_str(&ack).unwrap_or_else(|e| panic!("{ack:?}: {e}"))
     }
 
     fn modem(&self, number: usize) -> &Value {
         &self.started["modems"][number - 1]
-    }
-}
-
-impl Drop for BackgroundFleet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -197,7 +148,7 @@ fn four_sticks_listed_queried_at_once_unplugged_and_replugged() {
     assert_eq!(still["imei"], fleet.modem(3)["imei"]);
 
     // A bad line is refused on stderr and does not end the fleet.
-    writeln!(fleet.stdin, "unplug 9").unwrap();
+    fleet.sim.send("unplug 9");
 
     // Replug: listed again, same names and identity, answering on new PTYs (the kernel may
     // hand out the same /dev/pts number again, as it does ttyUSB numbers).

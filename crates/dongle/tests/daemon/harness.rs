@@ -1,15 +1,17 @@
 //! The test bed for `dongle daemon`: a fleet of virtual sticks (`dongle sim PROFILE --count N`,
 //! driven through its stdin: `unplug K`, `replug K`, `drop K`, `heal K`), an `ip` stand-in, a
 //! private run directory, lock directory, APN memory and config file, and the daemon's log.
-//! Included by the daemon test files with `#[path = "daemon_harness.rs"] mod harness;`.
+//! Included by the daemon test files with `#[path = "daemon/harness.rs"] mod harness;` (beside
+//! `mod common;`, whose SimFleet runs the sticks).
 #![allow(dead_code)]
 
+use crate::common::SimFleet;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// iproute2 stand-in: logs every call; one address file per interface.
@@ -25,10 +27,9 @@ exit 0
 "#;
 
 pub struct Bed {
+    // Declared first: dropped (killed) before the directory it runs in.
+    sim: SimFleet,
     pub dir: tempfile::TempDir,
-    sim: Child,
-    sim_in: ChildStdin,
-    sim_out: BufReader<ChildStdout>,
     pub daemon: Option<Child>,
     /// The fleet's start document (each stick's IMEI, ICCID, ports).
     pub fleet: Value,
@@ -52,45 +53,11 @@ impl Bed {
     pub fn start_with(profile: &str, count: usize, scenario: Option<&str>) -> Bed {
         let dir = tempfile::tempdir().unwrap();
         script(&dir.path().join("fake-ip"), FAKE_IP);
-        let mut c = Command::new(assert_cmd::cargo::cargo_bin("dongle"));
-        c.env_remove("DONGLE_LOG");
-        if let Some(text) = scenario {
-            let f = dir.path().join("scenario.toml");
-            std::fs::write(&f, text).unwrap();
-            c.arg("--scenario").arg(f);
-        }
-        let mut sim = c
-            .args([
-                "--json",
-                "sim",
-                profile,
-                "--count",
-                &count.to_string(),
-                "--dir",
-            ])
-            .arg(dir.path().join("sim"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let sim_in = sim.stdin.take().unwrap();
-        let mut sim_out = BufReader::new(sim.stdout.take().unwrap());
-        // The start document ends with a lone `}` once every stick exists.
-        let mut doc = String::new();
-        loop {
-            let mut line = String::new();
-            assert!(sim_out.read_line(&mut line).unwrap() > 0, "fleet died");
-            doc.push_str(&line);
-            if line.trim_end() == "}" {
-                break;
-            }
-        }
-        let fleet = serde_json::from_str(&doc).unwrap();
+        let sim = SimFleet::start(&dir.path().join("sim"), profile, count, scenario);
+        let fleet = sim.started.clone();
         Bed {
             dir,
             sim,
-            sim_in,
-            sim_out,
             daemon: None,
             fleet,
             env: Vec::new(),
@@ -355,19 +322,12 @@ impl Bed {
 
     /// Send a command to the fleet (`unplug 1`, `drop 2`, …) and wait for its acknowledgement.
     pub fn sim_control(&mut self, line: &str) {
-        writeln!(self.sim_in, "{line}").unwrap();
-        self.sim_in.flush().unwrap();
-        let mut ack = String::new();
-        assert!(self.sim_out.read_line(&mut ack).unwrap() > 0, "fleet died");
+        self.sim.ack(line);
     }
 
     /// Send a fleet command and return its acknowledgement line.
     pub fn sim_ack(&mut self, line: &str) -> String {
-        writeln!(self.sim_in, "{line}").unwrap();
-        self.sim_in.flush().unwrap();
-        let mut ack = String::new();
-        assert!(self.sim_out.read_line(&mut ack).unwrap() > 0, "fleet died");
-        ack
+        self.sim.ack(line)
     }
 
     pub fn stop_daemon(&mut self) -> std::process::ExitStatus {
@@ -391,8 +351,6 @@ impl Drop for Bed {
             let _ = d.kill();
             let _ = d.wait();
         }
-        let _ = self.sim.kill();
-        let _ = self.sim.wait();
     }
 }
 

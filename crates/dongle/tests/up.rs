@@ -106,6 +106,36 @@ fn problem(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
+/// An APN memory that cannot be written costs only the next connect's order of tries: the
+/// link comes up, and one note (not a raw log record) says why it is not remembered.
+#[test]
+fn an_unwritable_apn_memory_is_a_note_and_the_link_comes_up() {
+    let env = Env::new();
+    let mut cmd = env.cmd(None, &["--sim", "e3372", "up", "--via", "ppp", "--once"]);
+    cmd.env(
+        "DONGLE_APN_MEMORY",
+        "/proc/dongle-no-such-dir/apn-memory.toml",
+    )
+    .env("FAKE_PPPD_DROP_FIRST", "1");
+    let out = cmd.output().unwrap();
+    let err = problem(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Online"),
+        "{err}"
+    );
+    let notes: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("not remembered"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{err}");
+    assert!(
+        notes[0].starts_with("dongle: note: the working APN is not remembered for next time: ")
+            && notes[0].contains("/proc/dongle-no-such-dir/apn-memory.toml"),
+        "{err}"
+    );
+    assert!(!err.contains("WARN"), "{err}");
+}
+
 #[test]
 fn up_status_down() {
     let env = Env::new();

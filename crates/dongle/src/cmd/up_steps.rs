@@ -177,12 +177,21 @@ pub fn remember(prepared: &Prepared, apn: &Apn) {
         Ok(mut m) => {
             if m.recall(key).as_deref() != Some(apn.as_str()) {
                 if let Err(e) = m.remember(key, apn.as_str()) {
-                    log::warn!("cannot remember the APN: {e}");
+                    forgot(&e.to_string());
                 }
             }
         }
-        Err(e) => log::warn!("cannot open the APN memory: {e}"),
+        Err(e) => forgot(&e.to_string()),
     }
+}
+
+/// Not remembering costs only the next connect's order of tries: a note, naming the modem (a
+/// daemon's log has many), not a failure.
+fn forgot(why: &str) {
+    eprintln!(
+        "{}note: the working APN is not remembered for next time: {why}",
+        who()
+    );
 }
 
 /// A fresh state file entry for a link this process is bringing up.

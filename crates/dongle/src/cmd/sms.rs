@@ -262,19 +262,30 @@ fn list(ctx: &Context, a: &ListArgs) -> Result<(), Failure> {
         return Ok(());
     }
     print_table(&msgs);
-    if let Some(st) = storage(&s) {
-        println!("\n{} store: {} of {} used", st.name, st.used, st.total);
-        if st.total > 0 && st.used >= st.total {
+    let store = storage(&s).map(|st| (st.name, u64::from(st.used), u64::from(st.total)));
+    print_list_footer(store, a.save.as_deref(), msgs.len());
+    Ok(())
+}
+
+/// Under `sms list`'s table, over AT or HiLink: how full the store is (`(name, used, total)`),
+/// what a full one means, and where the messages were saved or what to do next.
+pub(crate) fn print_list_footer(
+    store: Option<(String, u64, u64)>,
+    save: Option<&Path>,
+    count: usize,
+) {
+    if let Some((name, used, total)) = store {
+        println!("\n{name} store: {used} of {total} used");
+        if total > 0 && used >= total {
             println!("The store is full: new messages wait at the network until there is room. Make room with dongle sms delete --all (saves every message first).");
         }
     }
-    match &a.save {
-        Some(dir) => println!("\nsaved {} message(s) to {}", msgs.len(), dir.display()),
+    match save {
+        Some(dir) => println!("\nsaved {count} message(s) to {}", dir.display()),
         None => {
             println!("\nnext: dongle sms read INDEX, or dongle sms delete INDEX… (saves first)")
         }
     }
-    Ok(())
 }
 
 fn read(ctx: &Context, a: &ReadArgs) -> Result<(), Failure> {

@@ -161,22 +161,13 @@ pub fn list(ctx: &Context, a: &ListArgs, url: &str) -> Result<(), Failure> {
         return Ok(());
     }
     print_table(&msgs);
-    if let Ok(n) = c.sms_count() {
+    let store = c.sms_count().ok().and_then(|n| {
         let num = |v: &Option<String>| v.as_deref().and_then(|s| s.trim().parse::<u64>().ok());
         let used = num(&n.local_inbox).unwrap_or(0) + num(&n.local_outbox).unwrap_or(0);
-        if let Some(max) = num(&n.local_max).filter(|m| *m > 0) {
-            println!("\nstick store: {used} of {max} used");
-            if used >= max {
-                println!("The store is full: new messages wait at the network until there is room. Make room with dongle sms delete --all (saves every message first).");
-            }
-        }
-    }
-    match &a.save {
-        Some(dir) => println!("\nsaved {} message(s) to {}", msgs.len(), dir.display()),
-        None => {
-            println!("\nnext: dongle sms read INDEX, or dongle sms delete INDEX… (saves first)")
-        }
-    }
+        let max = num(&n.local_max).filter(|m| *m > 0)?;
+        Some(("stick".to_string(), used, max))
+    });
+    super::sms::print_list_footer(store, a.save.as_deref(), msgs.len());
     Ok(())
 }
 

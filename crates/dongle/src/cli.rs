@@ -58,7 +58,8 @@ pub enum Command {
     Apn(ApnArgs),
     /// Run a virtual modem in the foreground (for trying dongle and for tests).
     Sim(SimArgs),
-    /// Switch a stick out of its plug-in storage mode (usb_modeswitch's job, without the sleeps).
+    /// Switch a stick out of its plug-in storage mode (usb_modeswitch's job, without the sleeps);
+    /// on a switched modem whose serial interfaces have no driver, bind option (new_id).
     Switch(SwitchArgs),
     /// Read or change the stick's persistent port layout (Huawei AT^SETPORT).
     #[command(subcommand)]

@@ -281,10 +281,13 @@ fn attempt(
     state.dns = conf.dns.iter().map(|d| d.to_string()).collect();
     state.since = now();
     state.problem = None;
-    state.radio = radio(&s);
     let _ = state.save();
     remember(&prepared, &cand.apn);
     announce(ctx, &state, &host, &conf, started.elapsed());
+    // After saying it is online: the radio side is a few more AT round trips (each up to the
+    // query time limit on a slow or lossy port) that the link does not wait for.
+    state.radio = radio(&s);
+    let _ = state.save();
     let ended = supervise(&s, &urcs, &cand.apn, &mut conf, &mut state, stop);
     if let Some(f) = &ended {
         // `status` says so now, not after the clean-up below.
